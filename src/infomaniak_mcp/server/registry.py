@@ -1,0 +1,229 @@
+"""The tool registry: every tool is declared once, as data, with `@tool(...)`.
+
+A tool is an `async def` whose first parameter is the `ToolContext` and whose other parameters
+are its typed inputs (`Annotated[T, Field(description=...)]`); it returns a `ToolOutput`
+subclass (its output model). The decorator records a `ToolSpec`; `server/app.py` turns the
+selected specs into MCP tools. This module never imports the MCP SDK, so tools and tests can use
+it without paying for the SDK.
+
+```python
+@tool(toolset="dns", read_only=True, title="List DNS records")
+async def dns_list_records(ctx: ToolContext, zone: Annotated[str, Field(description="…")]) -> RecordList:
+    \"\"\"List the records of a DNS zone. …\"\"\"
+```
+
+Selection (`select_tools`) implements `--toolsets`, `--tools`, `--exclude-tools` and
+`--read-only`; read-only mode filters write tools out here and is checked again at call time
+by the server wrapper.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import re
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar, get_type_hints
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from infomaniak_mcp.server.context import ToolContext
+
+VERBS = frozenset(
+    {"list", "get", "create", "update", "delete", "set", "add", "remove", "enable", "disable", "audit",
+     "search", "describe", "call", "tail", "undo", "find", "rotate", "request", "install", "start",
+     "stop", "restart", "build", "check", "export", "import", "apply", "verify", "overview", "provision"}
+)
+_NAME_RE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+
+
+class ToolOutput(BaseModel):
+    """Base of every tool's output model: structured content plus a concise text rendering."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    def to_text(self) -> str:
+        """Short text for clients that only show text; override for a friendlier rendering."""
+        return json.dumps(self.model_dump(mode="json", exclude_none=True), ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class ToolsetInfo:
+    """A named group of tools; its `instructions` join the server instructions when enabled."""
+
+    name: str
+    title: str
+    description: str
+    module: str
+    default: bool = False
+    instructions: str = ""
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    name: str
+    toolset: str
+    read_only: bool
+    title: str
+    description: str
+    fn: Callable[..., Awaitable[ToolOutput]]
+    output_model: type[ToolOutput]
+    parameters: tuple[inspect.Parameter, ...]
+    destructive: bool = False
+    idempotent: bool = False
+    open_world: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def annotations(self) -> dict[str, Any]:
+        """All four MCP hints, always explicit."""
+        return {
+            "title": self.title,
+            "readOnlyHint": self.read_only,
+            "destructiveHint": False if self.read_only else self.destructive,
+            "idempotentHint": True if self.read_only else self.idempotent,
+            "openWorldHint": self.open_world,
+        }
+
+
+_REGISTRY: dict[str, ToolSpec] = {}
+_F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
+
+
+class RegistryError(ValueError):
+    """A tool declaration or a selection is wrong."""
+
+
+def tool(
+    *,
+    toolset: str,
+    read_only: bool,
+    title: str,
+    destructive: bool | None = None,
+    idempotent: bool = False,
+    open_world: bool = False,
+) -> Callable[[_F], _F]:
+    """Declare a tool. `read_only` has no default; write tools must also say `destructive`."""
+
+    def decorator(fn: _F) -> _F:
+        name = fn.__name__
+        if not _NAME_RE.match(name) or not name.startswith(f"{toolset}_"):
+            raise RegistryError(f"tool {name!r}: name must be snake_case and start with '{toolset}_'")
+        if name in _REGISTRY:
+            raise RegistryError(f"tool {name!r} is declared twice")
+        if not inspect.iscoroutinefunction(fn):
+            raise RegistryError(f"tool {name!r} must be an async function")
+        if not read_only and destructive is None:
+            raise RegistryError(f"write tool {name!r} must say whether it is destructive")
+        doc = inspect.getdoc(fn) or ""
+        if not doc:
+            raise RegistryError(f"tool {name!r} needs a docstring (its description)")
+        hints = get_type_hints(fn, include_extras=True)
+        output = hints.get("return")
+        if not (inspect.isclass(output) and issubclass(output, ToolOutput)):
+            raise RegistryError(f"tool {name!r} must return a ToolOutput subclass")
+        params = list(inspect.signature(fn).parameters.values())
+        if not params or params[0].name != "ctx":
+            raise RegistryError(f"tool {name!r}: first parameter must be 'ctx: ToolContext'")
+        resolved = tuple(p.replace(annotation=hints.get(p.name, p.annotation)) for p in params[1:])
+        _REGISTRY[name] = ToolSpec(
+            name=name,
+            toolset=toolset,
+            read_only=read_only,
+            title=title,
+            description=doc,
+            fn=fn,
+            output_model=output,
+            parameters=resolved,
+            destructive=bool(destructive),
+            idempotent=idempotent,
+            open_world=open_world,
+        )
+        return fn
+
+    return decorator
+
+
+def toolsets() -> dict[str, ToolsetInfo]:
+    from infomaniak_mcp.tools import TOOLSETS
+
+    return TOOLSETS
+
+
+def load_toolsets(names: Iterable[str]) -> None:
+    """Import the modules of the named toolsets (their `@tool` declarations register them)."""
+    catalog = toolsets()
+    for name in names:
+        importlib.import_module(catalog[name].module)
+
+
+def all_specs(names: Iterable[str] | None = None) -> list[ToolSpec]:
+    """Specs of the named toolsets (all toolsets when None), loading them as needed."""
+    wanted = list(toolsets()) if names is None else list(names)
+    load_toolsets(wanted)
+    return [spec for spec in _REGISTRY.values() if spec.toolset in wanted]
+
+
+def get_spec(name: str) -> ToolSpec | None:
+    return _REGISTRY.get(name)
+
+
+@dataclass(frozen=True)
+class Selection:
+    toolsets: tuple[str, ...]
+    tools: tuple[ToolSpec, ...]
+    read_only: bool
+
+
+def _split(values: Sequence[str] | None) -> list[str]:
+    out: list[str] = []
+    for value in values or ():
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return out
+
+
+def select_tools(
+    toolset_names: Sequence[str] | None = None,
+    tool_names: Sequence[str] | None = None,
+    exclude_tools: Sequence[str] | None = None,
+    *,
+    read_only: bool = False,
+) -> Selection:
+    """Resolve the CLI selection into the tools to expose.
+
+    - no `--toolsets` and no `--tools`: the default toolsets;
+    - `--toolsets all`: every toolset;
+    - `--tools a,b`: those tools in addition to the chosen toolsets (alone: only them);
+    - `--exclude-tools`: removed last; `--read-only`: write tools dropped.
+    Unknown names raise `RegistryError` listing the valid ones.
+    """
+    catalog = toolsets()
+    requested = _split(toolset_names)
+    extra_tools = _split(tool_names)
+    excluded = set(_split(exclude_tools))
+    if requested == ["all"]:
+        chosen = list(catalog)
+    elif requested:
+        unknown = [n for n in requested if n not in catalog]
+        if unknown:
+            raise RegistryError(f"unknown toolset(s) {', '.join(unknown)}; valid: all, {', '.join(catalog)}")
+        chosen = list(dict.fromkeys(requested))
+    elif extra_tools:
+        chosen = []
+    else:
+        chosen = [n for n, info in catalog.items() if info.default]
+
+    specs = {s.name: s for s in all_specs(chosen)}
+    if extra_tools or excluded:
+        everything = {s.name: s for s in all_specs(None)}
+        unknown = [n for n in [*extra_tools, *excluded] if n not in everything]
+        if unknown:
+            raise RegistryError(f"unknown tool(s) {', '.join(unknown)}; run 'infomaniak-mcp tools --all' to list them")
+        for name in extra_tools:
+            specs[name] = everything[name]
+    selected = [s for n, s in specs.items() if n not in excluded and (s.read_only or not read_only)]
+    used = tuple(dict.fromkeys([*chosen, *(s.toolset for s in selected)]))
+    return Selection(toolsets=used, tools=tuple(sorted(selected, key=lambda s: s.name)), read_only=read_only)

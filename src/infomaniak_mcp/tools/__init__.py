@@ -1,0 +1,36 @@
+"""Toolsets: one module per toolset, imported only when the toolset is enabled.
+
+`TOOLSETS` is the catalog (name → module, default flag, instructions). Same noun everywhere:
+toolset `dns` = `tools/dns.py` = `api/dns/` = `sandbox/routes/dns.py` = tool prefix `dns_`.
+"""
+
+from infomaniak_mcp.server.registry import ToolsetInfo
+
+TOOLSETS: dict[str, ToolsetInfo] = {
+    info.name: info
+    for info in (
+        ToolsetInfo(
+            name="account",
+            title="Account",
+            description="Organisations and their products: overview, expiring and locked products.",
+            module="infomaniak_mcp.tools.account",
+            default=True,
+            instructions=(
+                "Start with account_overview: it lists the organisations (account ids) with product "
+                "counts by kind, products expiring soon and locked products. account_list_products "
+                "filters products by kind and organisation."
+            ),
+        ),
+        ToolsetInfo(
+            name="dns",
+            title="DNS",
+            description="DNS zones and records.",
+            module="infomaniak_mcp.tools.dns",
+            default=True,
+            instructions=(
+                "DNS zones are addressed by their domain name (e.g. example.ch). dns_list_records lists "
+                "every record of a zone (apex written '.'), filterable by type and name."
+            ),
+        ),
+    )
+}
