@@ -1,0 +1,89 @@
+"""Redaction: the one place that decides what a secret looks like.
+
+Used by the stderr log filter, error rendering, audit entries and history. Two mechanisms:
+- by key: any mapping key that names a secret (token, password, cookie, key, certificate…) has
+  its value replaced by `"[redacted]"`, recursively;
+- by value: strings are scrubbed of bearer tokens, cookies, PEM blocks, JWT-looking strings and
+  any value registered with `register_secret` (the configured API token, session cookies…).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+REDACTED = "[redacted]"
+
+_SECRET_KEY_RE = re.compile(
+    r"(pass(word|wd|phrase)?|secret|token|api[_-]?key|private[_-]?key|^key$|cookie|sasession|xsrf|csrf|"
+    r"authorization|certificate|credential|jwt|session)",
+    re.IGNORECASE,
+)
+# Keys that contain a secret-looking word but hold no secret.
+_SAFE_KEYS = frozenset({"token_type", "expires_at", "has_password", "password_last_changed_at", "session_id"})
+
+_VALUE_PATTERNS = (
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),
+    re.compile(r"(?i)((?:sasession|manager-xsrf-token|x-xsrf-token|cookie|set-cookie)\s*[:=]\s*)[^\s;,'\"]+"),
+    re.compile(r"-----BEGIN [A-Z ]+-----.*?-----END [A-Z ]+-----", re.DOTALL),
+    re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b"),
+    re.compile(r"(?i)((?:password|passwd|secret|token)\s*[=:]\s*)[^\s&,'\"]+"),
+)
+
+_registered: set[str] = set()
+_lock = threading.Lock()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret value so it is scrubbed from any string it appears in."""
+    if value and len(value) >= 6:
+        with _lock:
+            _registered.add(value)
+
+
+def is_secret_key(key: str) -> bool:
+    return key not in _SAFE_KEYS and bool(_SECRET_KEY_RE.search(key))
+
+
+def redact_text(text: str) -> str:
+    for secret in sorted(_registered, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    for pattern in _VALUE_PATTERNS:
+        if pattern.groups:
+            text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
+        else:
+            text = pattern.sub(REDACTED, text)
+    return text
+
+
+def redact(value: Any) -> Any:
+    """Return a copy of `value` with secrets removed (mappings by key, strings by pattern)."""
+    if isinstance(value, Mapping):
+        return {
+            k: (REDACTED if isinstance(k, str) and is_secret_key(k) and v not in (None, "", False) else redact(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact(v) for v in value]
+    if isinstance(value, str):
+        return redact_text(value)
+    return value
+
+
+class RedactingFilter(logging.Filter):
+    """Logging filter that scrubs every record's rendered message and arguments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = str(record.msg)
+        record.msg = redact_text(message)
+        record.args = None
+        if record.exc_text:
+            record.exc_text = redact_text(record.exc_text)
+        return True
