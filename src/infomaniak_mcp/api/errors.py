@@ -100,7 +100,9 @@ class InfomaniakError(Exception):
 @dataclass
 class NotConfiguredError(InfomaniakError):
     code: str = "not_configured"
-    default_next_step: ClassVar[str] = "Set INFOMANIAK_API_TOKEN (or start with --sandbox) and restart the server."
+    default_next_step: ClassVar[str] = (
+        "Set INFOMANIAK_API_TOKEN (or start with --sandbox) and restart the server."
+    )
 
 
 @dataclass
@@ -181,7 +183,9 @@ class MissingScopeError(ForbiddenError):
 @dataclass
 class NotFoundError(ApiError):
     code: str = "object_not_found"
-    default_next_step: ClassVar[str] = "The id or name does not exist on this account; list the parent resource first."
+    default_next_step: ClassVar[str] = (
+        "The id or name does not exist on this account; list the parent resource first."
+    )
 
 
 @dataclass
@@ -232,6 +236,25 @@ class ServerError(ApiError):
 _SCOPE_RE = re.compile(r"\b([a-z_]+(?::[a-z_]+)+|accounts|web|mail|drive|kchat|user_info)\b")
 
 
+# Error codes whose kind is unambiguous, used when a 2xx carries an error envelope.
+_STATUS_FOR_CODE: dict[str, int] = {
+    "not_authorized": 401,
+    "unauthorized": 401,
+    "access_denied": 403,
+    "forbidden": 403,
+    "all_scopes": 403,
+    "object_not_found": 404,
+    "not_found": 404,
+    "method_not_found": 404,
+    "token_mismatch": 419,
+    "conflict": 409,
+    "object_already_exists": 409,
+    "too_many_request": 429,
+    "validation_failed": 422,
+    "unprocessable_entity": 422,
+}
+
+
 def _details(raw: Any) -> list[ErrorDetail]:
     items: list[ErrorDetail] = []
     if not isinstance(raw, list):
@@ -276,23 +299,45 @@ def error_from_response(
         "method": method,
         "path": path,
     }
-    if status == 401:
-        return UnauthorizedError(code=code or "not_authorized", description=description or "Authorization required", **common)
-    if status == 403:
+    # A 2xx whose envelope says `result: error` (seen in the wild) is typed by its code.
+    kind = status if status >= 400 else _STATUS_FOR_CODE.get(code, status)
+    if kind == 401:
+        return UnauthorizedError(
+            code=code or "not_authorized", description=description or "Authorization required", **common
+        )
+    if kind == 403:
         scopes = sorted(set(_SCOPE_RE.findall(description))) if "scope" in description.lower() else []
         if code == "all_scopes" or scopes:
-            return MissingScopeError(code=code or "missing_scope", description=description or "Missing scope", scopes=scopes, **common)
-        return ForbiddenError(code=code or "access_denied", description=description or "Access denied", **common)
-    if status == 404:
-        return NotFoundError(code=code or "object_not_found", description=description or "Object not found", **common)
-    if status == 419:
-        return TokenMismatchError(code=code or "token_mismatch", description=description or "CSRF token mismatch", **common)
-    if status == 409 or code == "operation_in_progress":
+            return MissingScopeError(
+                code=code or "missing_scope",
+                description=description or "Missing scope",
+                scopes=scopes,
+                **common,
+            )
+        return ForbiddenError(
+            code=code or "access_denied", description=description or "Access denied", **common
+        )
+    if kind == 404:
+        return NotFoundError(
+            code=code or "object_not_found", description=description or "Object not found", **common
+        )
+    if kind == 419:
+        return TokenMismatchError(
+            code=code or "token_mismatch", description=description or "CSRF token mismatch", **common
+        )
+    if kind == 409 or code == "operation_in_progress":
         return ConflictError(code=code or "conflict", description=description or "Conflict", **common)
-    if status == 429:
-        return RateLimitedError(code=code or "too_many_request", description=description or "Too many request", retry_after=retry_after, **common)
-    if status in (400, 422) and (details or "validation" in code or code == "unprocessable_entity"):
-        return ValidationFailedError(code=code or "validation_failed", description=description or "Validation failed", **common)
-    if status >= 500:
+    if kind == 429:
+        return RateLimitedError(
+            code=code or "too_many_request",
+            description=description or "Too many request",
+            retry_after=retry_after,
+            **common,
+        )
+    if kind in (400, 422) and (details or "validation" in code or code == "unprocessable_entity"):
+        return ValidationFailedError(
+            code=code or "validation_failed", description=description or "Validation failed", **common
+        )
+    if kind >= 500:
         return ServerError(code=code or "server_error", description=description or "Server error", **common)
     return ApiError(code=code or f"http_{status}", description=description or f"HTTP {status}", **common)

@@ -1,0 +1,506 @@
+"""The HTTP core every product client (and the manager surface) is built on.
+
+`HttpCore` owns one `httpx2.AsyncClient` with an injectable transport (the real network, a
+`MockTransport` in unit tests, an `ASGITransport` to the in-process sandbox) and does, for every
+request: authentication headers, the rate limiter, a hard deadline, retries, envelope unwrap and
+the mapping of failures onto `infomaniak_mcp.api.errors`. `ApiHttp` is the public API
+(`https://api.infomaniak.com`, bearer token); `ManagerHttp` (in `manager.py`) is the
+cookie-authenticated manager surface.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, Self, TypeVar, overload
+from urllib.parse import quote
+
+import anyio
+import httpx2
+from pydantic import BaseModel
+
+from infomaniak_mcp import __version__
+from infomaniak_mcp.api._envelope import (
+    ApiResponse,
+    Paged,
+    body_request_id,
+    decode_json_body,
+    parse_retry_after,
+    unwrap,
+)
+from infomaniak_mcp.api._models import parse_model
+from infomaniak_mcp.api.errors import (
+    BadResponseError,
+    ConnectionFailedError,
+    InfomaniakError,
+    NotConfiguredError,
+    RateLimitedError,
+    RequestTimeoutError,
+    ServerError,
+    error_from_response,
+)
+from infomaniak_mcp.api.ratelimit import Clock, RateLimiter, Sleep
+from infomaniak_mcp.config import TOKEN_HELP, Secret
+from infomaniak_mcp.safety.redact import redact_text, register_secret
+
+M = TypeVar("M", bound=BaseModel)
+
+USER_AGENT = f"infomaniak-mcp/{__version__}"
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
+REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
+PageStyle = Literal["page", "offset", "cursor"]
+Params = Mapping[str, Any]
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def path_segment(value: str | int) -> str:
+    """Quote one path segment (`/` and friends escaped); refuse empty, `.` and `..`."""
+    text = str(value).strip()
+    if text in ("", ".", ".."):
+        raise ValueError(f"invalid path segment {text!r}")
+    return quote(text, safe="@:")
+
+
+def _clean_params(params: Params | None) -> dict[str, Any]:
+    if not params:
+        return {}
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, list | tuple):
+            if value:
+                out[key] = [str(v) for v in value]
+        else:
+            out[key] = value
+    return out
+
+
+class HttpCore:
+    """One HTTP exchange policy for every Infomaniak surface.
+
+    Retry policy (each *attempt* first waits for the rate limiter, then runs under a hard
+    deadline of `timeout` seconds, enforced with `anyio.fail_after` around the whole exchange —
+    connect, send, read the complete body — because transport-level timeouts are not honoured by
+    every transport):
+
+    * **429 Too Many Requests** — retried for *every* method (a 429 means nothing was done), up
+      to `max_retries` times. The wait is `Retry-After` (seconds or HTTP date) when the server
+      sends one, else full-jitter exponential backoff `rng() * min(backoff_cap, backoff_base *
+      2**n)`. The wait is applied to the token's limiter (`penalize`), so every caller sharing
+      the token waits, not just this one. A `Retry-After` longer than `max_retry_after`, or
+      retries exhausted, raises `RateLimitedError` with `retry_after`.
+    * **500/502/503/504, deadline exceeded, connection errors** — retried *only* for idempotent
+      methods (GET, HEAD, PUT, DELETE, OPTIONS), up to `max_retries` times, after a capped
+      full-jitter exponential backoff (same formula). POST and PATCH are never retried: the first
+      attempt may have taken effect. The last failure is raised (`ServerError`,
+      `RequestTimeoutError`, `ConnectionFailedError`).
+    * **Anything else** (4xx, a 200 whose `result` is not `success`, a body that is not the
+      envelope) is raised at once as the matching error; never retried. Subclasses may add one
+      surface-specific retry (the manager retries a 419 once after taking rotated cookies).
+
+    So a call makes at most `max_retries + 1` attempts (+1 for a surface retry), each bounded by
+    `timeout`, with bounded sleeps in between: nothing can hang.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        limiter: RateLimiter | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 3,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = anyio.sleep,
+        rng: Callable[[], float] = random.random,
+        wall_clock: Clock = time.time,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 30.0,
+        max_retry_after: float = 120.0,
+    ) -> None:
+        if timeout <= 0:
+            raise ValueError("timeout must be positive")
+        if max_retries < 0:
+            raise ValueError("max_retries must be >= 0")
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.max_retry_after = max_retry_after
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng
+        self._wall_clock = wall_clock
+        self.limiter = limiter if limiter is not None else RateLimiter(60, 60.0, clock=clock, sleep=sleep)
+        self._client = httpx2.AsyncClient(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=httpx2.Timeout(timeout),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            follow_redirects=False,
+        )
+
+    # ----------------------------------------------------------------- hooks for subclasses
+    async def _preflight(self) -> None:
+        """Raise a configuration error before queueing for the limiter (no token, no session…)."""
+
+    def _auth_headers(self) -> dict[str, str]:
+        """Headers that authenticate one attempt, computed right before it is sent."""
+        return {}
+
+    def _observe(self, response: httpx2.Response) -> None:
+        """Called with every response before it is interpreted (cookie rotation…)."""
+
+    async def _surface_retry(self, error: InfomaniakError, used: int) -> bool:
+        """Return True to retry once more after `error` (e.g. the manager's 419); `used` so far."""
+        return False
+
+    def _convert(self, error: InfomaniakError) -> InfomaniakError:
+        """Last chance to re-type an error for this surface."""
+        return error
+
+    # ----------------------------------------------------------------- lifecycle
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # ----------------------------------------------------------------- requests
+    def backoff(self, attempt: int) -> float:
+        """Full-jitter exponential backoff for retry number `attempt` (0-based)."""
+        return float(self._rng() * min(self.backoff_cap, self.backoff_base * 2.0**attempt))
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> ApiResponse:
+        """Send one logical request (with the retry policy) and return the unwrapped envelope."""
+        method = method.upper()
+        idempotent = method in IDEMPOTENT_METHODS
+        query = _clean_params(params)
+        body = json if json is not None or method not in _BODY_METHODS else {}
+        retries = 0
+        surface_retries = 0
+        while True:
+            try:
+                return await self._attempt(method, path, query, body, headers)
+            except RateLimitedError as err:
+                wait = err.retry_after if err.retry_after is not None else self.backoff(retries)
+                self.limiter.penalize(self._clock() + min(wait, self.max_retry_after))
+                err.retry_after = wait
+                if retries >= self.max_retries or wait > self.max_retry_after:
+                    raise self._convert(err) from None
+                retries += 1
+            except (ServerError, RequestTimeoutError, ConnectionFailedError) as err:
+                retryable = not isinstance(err, ServerError) or err.status in RETRYABLE_STATUSES
+                if not (idempotent and retryable and retries < self.max_retries):
+                    raise self._convert(err) from None
+                await self._sleep(self.backoff(retries))
+                retries += 1
+            except InfomaniakError as err:
+                if await self._surface_retry(err, surface_retries):
+                    surface_retries += 1
+                    continue
+                raise self._convert(err) from None
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, Any],
+        body: Any,
+        headers: Mapping[str, str] | None,
+    ) -> ApiResponse:
+        await self._preflight()
+        await self.limiter.acquire()
+        auth = self._auth_headers()
+        request = self._client.build_request(
+            method, path, params=query or None, json=body, headers={**auth, **(headers or {})}
+        )
+        where: dict[str, Any] = {"method": method, "path": request.url.path}
+        try:
+            with anyio.fail_after(self.timeout):
+                response = await self._client.send(request)
+        except TimeoutError:
+            raise RequestTimeoutError(
+                description=f"no complete answer within the {self.timeout:g} s deadline", **where
+            ) from None
+        except httpx2.TimeoutException as exc:
+            raise RequestTimeoutError(
+                description=f"{type(exc).__name__} after at most {self.timeout:g} s", **where
+            ) from None
+        except httpx2.TransportError as exc:
+            reason = redact_text(str(exc))[:120] or "no detail"
+            raise ConnectionFailedError(description=f"{type(exc).__name__}: {reason}", **where) from None
+        self._observe(response)
+        return self._interpret(response, method, request.url.path)
+
+    def _interpret(self, response: httpx2.Response, method: str, path: str) -> ApiResponse:
+        status = response.status_code
+        request_id = next((response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None)
+        ctype = response.headers.get("content-type", "")
+        where: dict[str, Any] = {"status": status, "method": method, "path": path, "request_id": request_id}
+        if 300 <= status < 400:
+            location = httpx2.URL(response.headers.get("location", ""))
+            target = f"{location.host}{location.path}" if location.host else location.path or "elsewhere"
+            raise BadResponseError(
+                code="redirected",
+                description=f"HTTP {status} redirect to {target} (a login page?) instead of a JSON answer",
+                **where,
+            )
+        if status >= 400:
+            try:
+                body: Any = decode_json_body(response.content, ctype, **where)
+            except BadResponseError as bad:
+                body, note = {}, f"HTTP {status} with a body that is not JSON ({bad.code})"
+            else:
+                note = ""
+            retry_after = None
+            if status == 429:
+                retry_after = parse_retry_after(response.headers.get("retry-after"), self._wall_clock())
+            err = error_from_response(
+                status,
+                body,
+                method=method,
+                path=path,
+                request_id=request_id or body_request_id(body),
+                retry_after=retry_after,
+            )
+            if note:
+                err.description = note
+            raise err
+        if status == 204 or (not response.content.strip() and method in ("DELETE", "HEAD")):
+            return ApiResponse(data=None, status=status, request_id=request_id)
+        decoded = decode_json_body(response.content, ctype, **where)
+        if isinstance(decoded, dict) and decoded.get("result") == "error":
+            raise error_from_response(
+                status, decoded, method=method, path=path, request_id=request_id or body_request_id(decoded)
+            )
+        envelope = unwrap(decoded, status=status, method=method, path=path, request_id=request_id)
+        if envelope.result not in ("success", "asynchronous"):
+            raise BadResponseError(
+                code="unexpected_result",
+                description=f"the envelope's result is {envelope.result[:30]!r}, not 'success'",
+                **where,
+            )
+        return envelope
+
+    # ----------------------------------------------------------------- verbs (return `data`)
+    async def get(self, path: str, params: Params | None = None) -> Any:
+        return (await self.request("GET", path, params=params)).data
+
+    async def post(self, path: str, json: Any = None, *, params: Params | None = None) -> Any:
+        return (await self.request("POST", path, params=params, json=json)).data
+
+    async def put(self, path: str, json: Any = None, *, params: Params | None = None) -> Any:
+        return (await self.request("PUT", path, params=params, json=json)).data
+
+    async def patch(self, path: str, json: Any = None, *, params: Params | None = None) -> Any:
+        return (await self.request("PATCH", path, params=params, json=json)).data
+
+    async def delete(self, path: str, json: Any = None, *, params: Params | None = None) -> Any:
+        """DELETE, with a JSON body when one is given (some routes take the ids in the body)."""
+        return (await self.request("DELETE", path, params=params, json=json)).data
+
+    async def get_model(self, model: type[M], path: str, params: Params | None = None) -> M:
+        """GET and validate `data` as `model` (a mismatch is a `BadResponseError`)."""
+        return parse_model(model, await self.get(path, params), method="GET", path=path)
+
+    # ----------------------------------------------------------------- pagination
+    @overload
+    async def paginate(
+        self,
+        path: str,
+        params: Params | None = None,
+        *,
+        model: type[M],
+        style: PageStyle = "page",
+        page_size: int = 100,
+        max_items: int = 5000,
+        max_requests: int = 100,
+    ) -> Paged[M]: ...
+
+    @overload
+    async def paginate(
+        self,
+        path: str,
+        params: Params | None = None,
+        *,
+        model: None = None,
+        style: PageStyle = "page",
+        page_size: int = 100,
+        max_items: int = 5000,
+        max_requests: int = 100,
+    ) -> Paged[Any]: ...
+
+    async def paginate(
+        self,
+        path: str,
+        params: Params | None = None,
+        *,
+        model: type[M] | None = None,
+        style: PageStyle = "page",
+        page_size: int = 100,
+        max_items: int = 5000,
+        max_requests: int = 100,
+    ) -> Paged[M] | Paged[Any]:
+        """Fetch every item of a list route, up to `max_items` items and `max_requests` requests.
+
+        Styles: `page` sends `page`/`per_page` and reads `pages`/`total`; `offset` sends
+        `limit`/`skip`; `cursor` sends `limit` and re-sends `cursor` while `has_more`. The walk
+        stops on an empty page, on a page identical to the previous one (a route that ignores
+        paging), on a repeated cursor, and at the caps; `truncated` says a cap (or a paging
+        fault) left items unfetched.
+        """
+        if page_size < 1 or max_items < 1 or max_requests < 1:
+            raise ValueError("page_size, max_items and max_requests must be positive")
+        base = dict(params or {})
+        items: list[Any] = []
+        total: int | None = None
+        truncated = False
+        requests = 0
+        page, skip, cursor = 1, 0, None
+        previous: list[Any] | None = None
+        while True:
+            if requests >= max_requests:
+                truncated = True
+                break
+            if style == "page":
+                query = {**base, "page": page, "per_page": page_size}
+            elif style == "offset":
+                query = {**base, "limit": page_size, "skip": skip}
+            else:
+                query = {**base, "limit": page_size, **({"cursor": cursor} if cursor else {})}
+            response = await self.request("GET", path, params=query)
+            requests += 1
+            batch = response.data
+            if not isinstance(batch, list):
+                raise BadResponseError(
+                    code="unexpected_shape",
+                    description=f"expected a list in 'data', got {type(batch).__name__}",
+                    method="GET",
+                    path=path,
+                    request_id=response.request_id,
+                )
+            if response.total is not None:
+                total = response.total
+            if not batch:
+                break
+            if style != "cursor" and batch == previous:
+                truncated = total is None or len(items) < total
+                break
+            previous = batch
+            items.extend(batch)
+            more = self._has_more(style, response, batch, page_size, len(items), total, page)
+            if len(items) >= max_items:
+                truncated = len(items) > max_items or more
+                del items[max_items:]
+                break
+            if not more:
+                break
+            if style == "page":
+                page += 1
+            elif style == "offset":
+                skip += len(batch)
+            else:
+                if response.cursor is None or response.cursor == cursor:
+                    truncated = True
+                    break
+                cursor = response.cursor
+        if total is None and not truncated:
+            total = len(items)
+        paged: Paged[Any] = Paged(items, total, truncated, requests)
+        if model is None:
+            return paged
+        return paged.map(lambda item: parse_model(model, item, method="GET", path=path))
+
+    @staticmethod
+    def _has_more(
+        style: PageStyle,
+        response: ApiResponse,
+        batch: list[Any],
+        page_size: int,
+        fetched: int,
+        total: int | None,
+        page: int,
+    ) -> bool:
+        if style == "cursor":
+            return bool(response.has_more)
+        if style == "page" and response.pages is not None:
+            return page < response.pages
+        if total is not None:
+            return fetched < total
+        return len(batch) >= page_size
+
+
+class ApiHttp(HttpCore):
+    """The public API (`https://api.infomaniak.com`): `Authorization: Bearer <token>`.
+
+    Without a token every request raises `NotConfiguredError` explaining how to create one.
+    The retry policy is `HttpCore`'s (see there).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: Secret | None,
+        *,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        limiter: RateLimiter | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 3,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = anyio.sleep,
+        rng: Callable[[], float] = random.random,
+        wall_clock: Clock = time.time,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 30.0,
+        max_retry_after: float = 120.0,
+    ) -> None:
+        super().__init__(
+            base_url,
+            transport=transport,
+            limiter=limiter,
+            timeout=timeout,
+            max_retries=max_retries,
+            clock=clock,
+            sleep=sleep,
+            rng=rng,
+            wall_clock=wall_clock,
+            backoff_base=backoff_base,
+            backoff_cap=backoff_cap,
+            max_retry_after=max_retry_after,
+        )
+        self._token = token
+        if token is not None:
+            register_secret(token.reveal())
+
+    @property
+    def has_token(self) -> bool:
+        return self._token is not None
+
+    def __repr__(self) -> str:
+        return f"ApiHttp({self.base_url!r}, token={'set' if self._token else 'missing'})"
+
+    async def _preflight(self) -> None:
+        if self._token is None:
+            raise NotConfiguredError(description=TOKEN_HELP)
+
+    def _auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._token.reveal()}"} if self._token is not None else {}

@@ -1,0 +1,132 @@
+"""Client-side rate limiting: never more than `rate` requests in any window of `per` seconds.
+
+Infomaniak allows 60 requests per minute per API token. `RateLimiter` keeps a sliding log of
+the last `rate` grant times: a request may go when the grant `rate` places back is at least
+`per` seconds old. That is exact (no burst at window edges, unlike a fixed window), and it is
+what the server's own sliding window checks.
+
+Waiters are served strictly in arrival order (FIFO, no barging): each `acquire()` joins a queue
+and only the head of the queue may be granted; when the head leaves (granted, or cancelled) the
+next one is woken. A cancelled waiter just leaves the queue.
+
+A 429 from the server means our view of the window was wrong (another client using the same
+token, or a tighter per-route limit): `penalize(until)` makes every waiter of the token wait
+until that time.
+
+`limiter_for(fingerprint, rate)` hands out one shared limiter per API token; the key is a hash
+of the token (`token_fingerprint`), never the token itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+import anyio
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class RateLimiter:
+    """A sliding-log limiter: at most `rate` grants in any `per`-second window, FIFO order."""
+
+    def __init__(
+        self,
+        rate: int = 60,
+        per: float = 60.0,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = anyio.sleep,
+    ) -> None:
+        if rate < 1:
+            raise ValueError("rate must be at least 1")
+        if per <= 0:
+            raise ValueError("per must be positive")
+        self._rate = rate
+        self.per = per
+        self._clock = clock
+        self._sleep = sleep
+        self._grants: deque[float] = deque()
+        self._queue: deque[anyio.Event] = deque()
+        self._penalty_until = float("-inf")
+
+    @property
+    def rate(self) -> int:
+        return self._rate
+
+    def tighten(self, rate: int) -> None:
+        """Lower the rate (never raise it): used when one token is configured twice."""
+        if 1 <= rate < self._rate:
+            self._rate = rate
+
+    @property
+    def waiting(self) -> int:
+        """How many callers are queued (including the one about to be granted)."""
+        return len(self._queue)
+
+    def penalize(self, until: float) -> None:
+        """Hold every grant until `until` (a time on this limiter's clock), e.g. after a 429."""
+        self._penalty_until = max(self._penalty_until, until)
+
+    def delay(self) -> float:
+        """Seconds the head of the queue would have to wait now (0 when it may go)."""
+        now = self._clock()
+        wait = self._penalty_until - now
+        if len(self._grants) >= self._rate:
+            oldest_in_window = self._grants[-self._rate]
+            wait = max(wait, oldest_in_window + self.per - now)
+        return max(wait, 0.0)
+
+    async def acquire(self) -> None:
+        """Wait for this caller's turn, then record a grant."""
+        ticket = anyio.Event()
+        self._queue.append(ticket)
+        try:
+            if self._queue[0] is not ticket:
+                await ticket.wait()
+            while True:
+                wait = self.delay()
+                if wait <= 0:
+                    break
+                await self._sleep(wait)
+            self._grants.append(self._clock())
+            while len(self._grants) > self._rate:
+                self._grants.popleft()
+        finally:
+            was_head = bool(self._queue) and self._queue[0] is ticket
+            self._queue.remove(ticket)
+            if was_head and self._queue:
+                self._queue[0].set()
+
+
+def token_fingerprint(token: str) -> str:
+    """A stable, non-reversible key for a token (what `limiter_for` is keyed by)."""
+    return hashlib.sha256(("infomaniak-mcp:" + token).encode()).hexdigest()[:24]
+
+
+_limiters: dict[str, RateLimiter] = {}
+_limiters_lock = threading.Lock()
+
+
+def limiter_for(token_fingerprint: str, rate: int) -> RateLimiter:
+    """The process-wide limiter of one API token (pass `token_fingerprint(token)`, not the token).
+
+    The first call creates it; a later call with a lower rate tightens it, never loosens it.
+    """
+    with _limiters_lock:
+        limiter = _limiters.get(token_fingerprint)
+        if limiter is None:
+            limiter = _limiters[token_fingerprint] = RateLimiter(rate, 60.0)
+        else:
+            limiter.tighten(rate)
+        return limiter
+
+
+def reset_limiters() -> None:
+    """Forget every shared limiter (tests, or a process that swaps tokens)."""
+    with _limiters_lock:
+        _limiters.clear()
