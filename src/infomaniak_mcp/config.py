@@ -88,7 +88,8 @@ class Settings:
     rate_limit_per_minute: int = MAX_RATE_PER_MINUTE
     request_timeout: float = 30.0
     log_level: str = "WARNING"
-    extra: Mapping[str, str] = field(default_factory=dict)
+    # Raw INFOMANIAK_MCP_* values (may hold secrets such as INFOMANIAK_MCP_HTTP_TOKENS): never in repr.
+    extra: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def has_token(self) -> bool:
@@ -179,7 +180,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         api_token=token,
         api_url=_url(env, "INFOMANIAK_API_URL", DEFAULT_API_URL),
         manager_url=_url(env, "INFOMANIAK_MANAGER_URL", DEFAULT_MANAGER_URL),
-        auth_mode=mode,  # type: ignore[arg-type]  # checked against _AUTH_MODES above
+        auth_mode=mode,  # checked against _AUTH_MODES above
         sasession=sasession,
         xsrf_token=xsrf,
         http_token=_secret(env, "INFOMANIAK_MCP_HTTP_TOKEN"),

@@ -25,12 +25,9 @@ import json
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar, get_type_hints
+from typing import Any, TypeVar, get_type_hints
 
 from pydantic import BaseModel, ConfigDict
-
-if TYPE_CHECKING:
-    from infomaniak_mcp.server.context import ToolContext
 
 VERBS = frozenset(
     {"list", "get", "create", "update", "delete", "set", "add", "remove", "enable", "disable", "audit",
@@ -47,7 +44,8 @@ class ToolOutput(BaseModel):
 
     def to_text(self) -> str:
         """Short text for clients that only show text; override for a friendlier rendering."""
-        return json.dumps(self.model_dump(mode="json", exclude_none=True), ensure_ascii=False, separators=(",", ":"))
+        data = self.model_dump(mode="json", exclude_none=True)
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -108,7 +106,8 @@ def tool(
 ) -> Callable[[_F], _F]:
     """Declare a tool. `read_only` has no default; write tools must also say `destructive`."""
 
-    def decorator(fn: _F) -> _F:
+    def decorator(declared: _F) -> _F:
+        fn: Callable[..., Any] = declared
         name = fn.__name__
         if not _NAME_RE.match(name) or not name.startswith(f"{toolset}_"):
             raise RegistryError(f"tool {name!r}: name must be snake_case and start with '{toolset}_'")
@@ -142,7 +141,7 @@ def tool(
             idempotent=idempotent,
             open_world=open_world,
         )
-        return fn
+        return declared
 
     return decorator
 
@@ -221,7 +220,9 @@ def select_tools(
         everything = {s.name: s for s in all_specs(None)}
         unknown = [n for n in [*extra_tools, *excluded] if n not in everything]
         if unknown:
-            raise RegistryError(f"unknown tool(s) {', '.join(unknown)}; run 'infomaniak-mcp tools --all' to list them")
+            raise RegistryError(
+                f"unknown tool(s) {', '.join(unknown)}; run 'infomaniak-mcp tools --all' to list them"
+            )
         for name in extra_tools:
             specs[name] = everything[name]
     selected = [s for n, s in specs.items() if n not in excluded and (s.read_only or not read_only)]

@@ -1,0 +1,256 @@
+"""The `infomaniak-mcp` command.
+
+```
+infomaniak-mcp [--sandbox] [--transport stdio|http] [--host H] [--port N]
+               [--toolsets a,b|all] [--tools t1,t2] [--exclude-tools t3] [--read-only]
+infomaniak-mcp tools [--all] [--json] [selection options]
+infomaniak-mcp call TOOL [--args JSON] [--sandbox] [selection options]
+infomaniak-mcp sandbox --port N [--host 127.0.0.1]
+infomaniak-mcp --version
+```
+
+Exit codes: 0 success, 1 the tool answered an error (`call`), 2 configuration or usage error
+(the message names the variable or option). The default command serves MCP; `tools` and `call`
+are shell commands (their output goes to stdout, logs to stderr). Heavy modules (the MCP SDK,
+uvicorn, the sandbox) are imported only by the command that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from infomaniak_mcp import __version__
+from infomaniak_mcp.config import ConfigError, Settings, load_settings
+from infomaniak_mcp.server.registry import (
+    RegistryError,
+    Selection,
+    ToolSpec,
+    all_specs,
+    select_tools,
+    toolsets,
+)
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import MCPServer
+    from mcp_types import CallToolResult
+
+EXIT_OK = 0
+EXIT_TOOL_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def _out(text: str) -> None:
+    """Command output (never used while serving stdio)."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text if text.endswith("\n") else text + "\n")
+    sys.stderr.flush()
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not between 1 and 65535")
+    return port
+
+
+def _selection_options() -> argparse.ArgumentParser:
+    """Options shared by serving, `tools` and `call` (SUPPRESS: a subcommand never resets them)."""
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("tool selection")
+    group.add_argument("--toolsets", action="append", default=argparse.SUPPRESS, metavar="LIST",
+                       help="comma-separated toolsets to enable, or 'all' (default: the default toolsets)")
+    group.add_argument("--tools", action="append", default=argparse.SUPPRESS, metavar="LIST",
+                       help="comma-separated extra tools (alone: only these tools)")
+    group.add_argument("--exclude-tools", action="append", default=argparse.SUPPRESS, metavar="LIST",
+                       help="comma-separated tools to leave out")
+    group.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
+                       help="expose read tools only (write tools are also refused at call time)")
+    group.add_argument("--sandbox", action="store_true", default=argparse.SUPPRESS,
+                       help="use the built-in simulated Infomaniak account instead of the real API")
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _selection_options()
+    parser = argparse.ArgumentParser(
+        prog="infomaniak-mcp",
+        description="MCP server administering an Infomaniak account (hosting, domains, DNS, mail, kDrive).",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--transport", choices=("stdio", "http"), default="stdio",
+                        help="stdio (default) or streamable HTTP (needs INFOMANIAK_MCP_HTTP_TOKEN)")
+    parser.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
+    parser.add_argument("--port", type=_port, default=8000, help="HTTP port (default 8000)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    tools = commands.add_parser("tools", parents=[common], help="list the enabled tools")
+    tools.add_argument("--all", action="store_true", help="list the tools of every toolset")
+    tools.add_argument("--json", action="store_true", help="machine-readable output")
+
+    call = commands.add_parser("call", parents=[common], help="run one tool and print its JSON result")
+    call.add_argument("tool", metavar="TOOL")
+    call.add_argument("--args", default="{}", metavar="JSON", help="the tool's arguments as a JSON object")
+
+    sandbox = commands.add_parser("sandbox", help="serve the simulated Infomaniak API on loopback")
+    sandbox.add_argument("--port", type=_port, required=True)
+    sandbox.add_argument("--host", default="127.0.0.1")
+    return parser
+
+
+def _selection(ns: argparse.Namespace, *, extra_tools: Sequence[str] = ()) -> Selection:
+    return select_tools(
+        getattr(ns, "toolsets", None),
+        [*getattr(ns, "tools", []), *extra_tools] or None,
+        getattr(ns, "exclude_tools", None),
+        read_only=bool(getattr(ns, "read_only", False)),
+    )
+
+
+def _summary(spec: ToolSpec) -> str:
+    return spec.description.strip().splitlines()[0] if spec.description.strip() else ""
+
+
+def cmd_tools(ns: argparse.Namespace) -> int:
+    enabled = {s.name for s in _selection(ns).tools}
+    specs = sorted(all_specs(None), key=lambda s: s.name) if ns.all else list(_selection(ns).tools)
+    catalog = toolsets()
+    if ns.json:
+        rows = [
+            {"name": s.name, "toolset": s.toolset, "read_only": s.read_only, "title": s.title,
+             "description": _summary(s), "enabled": s.name in enabled,
+             "default_toolset": catalog[s.toolset].default if s.toolset in catalog else False}
+            for s in specs
+        ]
+        _out(json.dumps(rows, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not specs:
+        _out("no tools enabled")
+        return EXIT_OK
+    width = max(len(s.name) for s in specs)
+    set_width = max(len(s.toolset) for s in specs)
+    for s in specs:
+        mark = "" if not ns.all else ("  " if s.name in enabled else "- ")
+        kind = "read " if s.read_only else "WRITE"
+        _out(f"{mark}{s.name:<{width}}  {s.toolset:<{set_width}}  {kind}  {_summary(s)}")
+    if ns.all:
+        _out("\n('- ' = not enabled with the current selection)")
+    return EXIT_OK
+
+
+def _make_server(ns: argparse.Namespace, settings: Settings, selection: Selection) -> MCPServer[Any]:
+    from infomaniak_mcp.server.app import build_server, create_api
+
+    sandbox = bool(getattr(ns, "sandbox", False))
+    effective, api = create_api(settings, sandbox=sandbox)
+    return build_server(effective, selection, api=api, sandbox=sandbox)
+
+
+async def _call_tool(server: MCPServer[Any], tool: str, arguments: dict[str, Any]) -> CallToolResult:
+    from mcp import Client
+
+    async with Client(server) as client:
+        return await client.call_tool(tool, arguments)
+
+
+def cmd_call(ns: argparse.Namespace, settings: Settings) -> int:
+    import anyio
+
+    try:
+        arguments = json.loads(ns.args)
+    except json.JSONDecodeError as exc:
+        _err(f"--args: not valid JSON ({exc.msg} at position {exc.pos})")
+        return EXIT_USAGE
+    if not isinstance(arguments, dict):
+        _err("--args: must be a JSON object, e.g. '{\"zone\": \"example.ch\"}'")
+        return EXIT_USAGE
+    selection = _selection(ns, extra_tools=[ns.tool])
+    if ns.tool not in {s.name for s in selection.tools}:
+        why = "it is a write tool and --read-only is set" if selection.read_only else "it is excluded"
+        _err(f"tool {ns.tool} is not enabled: {why}")
+        return EXIT_USAGE
+    server = _make_server(ns, settings, selection)
+    result = anyio.run(_call_tool, server, ns.tool, arguments)
+    text = "\n".join(block.text for block in result.content if getattr(block, "type", None) == "text")  # type: ignore[union-attr]
+    if result.structured_content is not None:
+        _out(json.dumps(result.structured_content, indent=2, ensure_ascii=False))
+    elif not result.is_error:
+        _out(text)
+    if result.is_error:
+        _err(text)
+        return EXIT_TOOL_ERROR
+    return EXIT_OK
+
+
+def cmd_serve(ns: argparse.Namespace, settings: Settings) -> int:
+    import anyio
+
+    selection = _selection(ns)
+    if ns.transport == "http":
+        from infomaniak_mcp.transports.http import build_http_app, load_http_tokens, serve_http
+
+        tokens = load_http_tokens(settings)  # fail on a missing/bad token before anything starts
+        app = build_http_app(_make_server(ns, settings, selection), settings, host=ns.host, tokens=tokens)
+        anyio.run(lambda: serve_http(app, host=ns.host, port=ns.port, log_level=settings.log_level))
+        return EXIT_OK
+    from infomaniak_mcp.transports.stdio import serve_stdio
+
+    anyio.run(serve_stdio, _make_server(ns, settings, selection))
+    return EXIT_OK
+
+
+def cmd_sandbox(ns: argparse.Namespace) -> int:
+    import inspect
+
+    import anyio
+
+    from infomaniak_mcp.sandbox import serve
+
+    outcome: Any = serve(host=ns.host, port=ns.port)
+    if inspect.isawaitable(outcome):
+
+        async def wait() -> None:
+            await outcome
+
+        anyio.run(wait)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ns = build_parser().parse_args(argv)
+    try:
+        if ns.command == "tools":
+            return cmd_tools(ns)
+        if ns.command == "sandbox":
+            return cmd_sandbox(ns)
+        settings = load_settings()
+        from infomaniak_mcp.server.logs import configure_logging
+
+        configure_logging(settings.log_level)
+        if ns.command == "call":
+            return cmd_call(ns, settings)
+        return cmd_serve(ns, settings)
+    except ConfigError as exc:
+        _err(f"infomaniak-mcp: configuration error: {exc}")
+        return EXIT_USAGE
+    except RegistryError as exc:
+        _err(f"infomaniak-mcp: {exc}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

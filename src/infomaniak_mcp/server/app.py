@@ -1,0 +1,260 @@
+"""The MCP server: every selected `ToolSpec` becomes an MCP tool through ONE generic wrapper.
+
+`build_server(settings, selection, api=...)` returns an `MCPServer`. For each spec it creates a
+wrapper whose signature is the spec's typed parameters (keyword-only) plus `ctx: Context`, and
+whose return annotation is the spec's output model, so the SDK publishes the `inputSchema` from
+the typed parameters (with their `Field` descriptions) and the `outputSchema` from the model. The
+wrapper:
+
+1. refuses a write tool when the server is read-only (again, after the registration filter);
+2. answers `not_configured` (with how to create a token) when there is no API client;
+3. builds the `ToolContext` (settings, principal, API client, progress → `ctx.report_progress`);
+4. runs the tool body and returns `structuredContent` (the model) plus its concise text;
+5. maps `InfomaniakError` to an `isError` result and masks anything else (logged with a ref).
+
+No tool has code of its own here: `is_tool_wrapper(fn)` tells whether a registered function is
+the generic wrapper (the registry tests assert it for every tool). The lifespan owns the API
+client and closes it when the server stops.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from types import CodeType
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.shared.exceptions import MCPError
+from mcp_types import CallToolResult, TextContent, ToolAnnotations
+
+from infomaniak_mcp import __version__
+from infomaniak_mcp.api.errors import InfomaniakError, NotConfiguredError
+from infomaniak_mcp.config import TOKEN_HELP, Secret, Settings
+from infomaniak_mcp.safety.redact import register_secret
+from infomaniak_mcp.server.context import ToolContext
+from infomaniak_mcp.server.errors import ReadOnlyModeError, error_result, internal_error_result
+from infomaniak_mcp.server.instructions import build_instructions
+from infomaniak_mcp.server.logs import configure_logging
+from infomaniak_mcp.server.registry import Selection, ToolSpec, toolsets
+
+if TYPE_CHECKING:
+    from infomaniak_mcp.api.client import InfomaniakApi
+
+logger = logging.getLogger("infomaniak_mcp.server")
+
+SERVER_NAME = "infomaniak-mcp"
+SERVER_TITLE = "Infomaniak"
+SERVER_DESCRIPTION = (
+    "Administer an Infomaniak account: organisations and products, web hosting, domains, DNS, "
+    "mail, kDrive, users and teams."
+)
+# The HTTP transport stores the authenticated principal's name under this ASGI scope key.
+PRINCIPAL_SCOPE_KEY = "infomaniak_mcp.principal"
+LOCAL_PRINCIPAL = "local"
+CTX_PARAM = "ctx"
+SANDBOX_URL = "http://sandbox.localhost"
+
+PrincipalResolver = Callable[[Context[Any, Any]], str]
+_LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+@dataclass(frozen=True)
+class ServerState:
+    """What the lifespan yields (reachable as `ctx.request_context.lifespan_context`)."""
+
+    settings: Settings
+    api: InfomaniakApi | None
+    selection: Selection
+
+
+def request_principal(ctx: Context[Any, Any]) -> str:
+    """The caller: the HTTP bearer token's name when the request carries one, else `"local"`."""
+    try:
+        request = ctx.request_context.request
+    except ValueError:  # no request (a direct in-process call)
+        return LOCAL_PRINCIPAL
+    scope = getattr(request, "scope", None)
+    if isinstance(scope, dict):
+        name = scope.get(PRINCIPAL_SCOPE_KEY)
+        if isinstance(name, str) and name:
+            return name
+    return LOCAL_PRINCIPAL
+
+
+@dataclass(frozen=True)
+class _Deps:
+    settings: Settings
+    api: InfomaniakApi | None
+    read_only: bool
+    principal_resolver: PrincipalResolver
+
+
+async def run_tool(
+    spec: ToolSpec, deps: _Deps, ctx: Context[Any, Any], arguments: dict[str, Any]
+) -> CallToolResult:
+    """Run one tool call through the common checks and error mapping."""
+    try:
+        if deps.read_only and not spec.read_only:
+            raise ReadOnlyModeError(description=f"{spec.name} changes the account; this server is read-only.")
+        if deps.api is None and spec.extra.get("requires_api", True):
+            raise NotConfiguredError(description=TOKEN_HELP)
+        tool_ctx = ToolContext(
+            settings=deps.settings, principal=deps.principal_resolver(ctx), api_client=deps.api
+        )
+        if _has_request(ctx):
+            tool_ctx.progress = ctx.report_progress
+        output = await spec.fn(tool_ctx, **arguments)
+        if not isinstance(output, spec.output_model):
+            raise TypeError(f"{spec.name} returned {type(output).__name__}, not {spec.output_model.__name__}")
+        return CallToolResult(
+            content=[TextContent(type="text", text=output.to_text())],
+            structured_content=output.model_dump(mode="json", by_alias=True),
+        )
+    except MCPError:
+        raise  # protocol-level (elicitation, input required): the SDK answers it
+    except InfomaniakError as error:
+        logger.info("tool %s answered %s", spec.name, error.code)
+        return error_result(error)
+    except Exception as exc:
+        return internal_error_result(spec.name, exc)
+
+
+def _has_request(ctx: Context[Any, Any]) -> bool:
+    try:
+        ctx.request_context  # noqa: B018  # raises ValueError outside a request
+    except ValueError:
+        return False
+    return True
+
+
+def _make_wrapper(spec: ToolSpec, deps: _Deps) -> Callable[..., Awaitable[CallToolResult]]:
+    async def tool_wrapper(**kwargs: Any) -> CallToolResult:
+        ctx = kwargs.pop(CTX_PARAM)
+        return await run_tool(spec, deps, ctx, kwargs)
+
+    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in spec.parameters]
+    params.append(inspect.Parameter(CTX_PARAM, inspect.Parameter.KEYWORD_ONLY, annotation=Context))
+    annotations: dict[str, Any] = {p.name: p.annotation for p in params if p.annotation is not p.empty}
+    annotations["return"] = spec.output_model
+    # The SDK reads the signature (schemas) and the annotations (to find the Context parameter).
+    setattr(tool_wrapper, "__signature__", inspect.Signature(params, return_annotation=spec.output_model))  # noqa: B010
+    tool_wrapper.__annotations__ = annotations
+    tool_wrapper.__name__ = tool_wrapper.__qualname__ = spec.name
+    tool_wrapper.__doc__ = spec.description
+    setattr(tool_wrapper, "__tool_spec__", spec)  # noqa: B010
+    return tool_wrapper
+
+
+def _wrapper_code() -> CodeType:
+    for const in _make_wrapper.__code__.co_consts:
+        if isinstance(const, CodeType) and const.co_name == "tool_wrapper":
+            return const
+    raise RuntimeError("tool_wrapper code object not found")  # pragma: no cover
+
+
+_WRAPPER_CODE = _wrapper_code()
+
+
+def is_tool_wrapper(fn: Callable[..., Any]) -> bool:
+    """True when `fn` is the generic wrapper (every registered tool must be)."""
+    spec = getattr(fn, "__tool_spec__", None)
+    return getattr(fn, "__code__", None) is _WRAPPER_CODE and isinstance(spec, ToolSpec)
+
+
+def register_settings_secrets(settings: Settings) -> None:
+    """Teach the redactor the configured secret values (token, session cookies, HTTP token)."""
+    for secret in (settings.api_token, settings.sasession, settings.xsrf_token, settings.http_token):
+        if secret is not None:
+            register_secret(secret.reveal())
+
+
+def build_server(
+    settings: Settings,
+    selection: Selection,
+    *,
+    api: InfomaniakApi | None,
+    principal_resolver: PrincipalResolver = request_principal,
+    sandbox: bool = False,
+) -> MCPServer[ServerState]:
+    """The MCP server exposing `selection`; it owns `api` and closes it when it stops."""
+    configure_logging(settings.log_level)
+    register_settings_secrets(settings)
+    deps = _Deps(settings, api, read_only=selection.read_only, principal_resolver=principal_resolver)
+    state = ServerState(settings=settings, api=api, selection=selection)
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
+        try:
+            yield state
+        finally:
+            if api is not None:
+                await api.aclose()
+
+    server: MCPServer[ServerState] = MCPServer(
+        name=SERVER_NAME,
+        title=SERVER_TITLE,
+        description=SERVER_DESCRIPTION,
+        instructions=build_instructions(
+            selection.toolsets,
+            toolsets(),
+            read_only=selection.read_only,
+            sandbox=sandbox,
+            configured=api is not None,
+        ),
+        version=__version__,
+        lifespan=lifespan,
+        log_level=cast(_LogLevel, settings.log_level),
+    )
+    for spec in selection.tools:
+        if selection.read_only and not spec.read_only:
+            continue  # select_tools already dropped it; never register a write tool in read-only mode
+        server.add_tool(
+            _make_wrapper(spec, deps),
+            name=spec.name,
+            title=spec.title,
+            description=spec.description,
+            annotations=ToolAnnotations(**spec.annotations),
+            structured_output=True,
+        )
+    return server
+
+
+def sandbox_settings(settings: Settings) -> Settings:
+    """`settings` pointed at the in-process sandbox, with its demo credentials."""
+    from infomaniak_mcp.sandbox import SANDBOX_SASESSION, SANDBOX_TOKEN, SANDBOX_XSRF_TOKEN
+
+    return replace(
+        settings,
+        api_url=SANDBOX_URL,
+        manager_url=SANDBOX_URL,
+        auth_mode="manual",
+        api_token=Secret(SANDBOX_TOKEN),
+        sasession=Secret(SANDBOX_SASESSION),
+        xsrf_token=Secret(SANDBOX_XSRF_TOKEN),
+    )
+
+
+def create_api(settings: Settings, *, sandbox: bool = False) -> tuple[Settings, InfomaniakApi | None]:
+    """The API client the server will own: the in-process sandbox, the real API, or none (no token).
+
+    Returns the effective settings too (the sandbox replaces URLs and credentials).
+    """
+    from infomaniak_mcp.api.client import InfomaniakApi
+
+    if sandbox:
+        import httpx2
+
+        from infomaniak_mcp.sandbox import SandboxClock, create_app
+
+        app = create_app(clock=SandboxClock.today())
+        effective = sandbox_settings(settings)
+        transport = httpx2.ASGITransport(app=app)
+        api = InfomaniakApi.from_settings(effective, transport=transport, manager_transport=transport)
+        return effective, api
+    if not settings.has_token:
+        return settings, None
+    return settings, InfomaniakApi.from_settings(settings)

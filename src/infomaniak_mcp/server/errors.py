@@ -1,0 +1,74 @@
+"""Error mapping: what the model sees when a tool fails.
+
+- `InfomaniakError` (the one error tree, `api/errors.py`) → an `isError` result whose text is
+  `"<code>: <description> — Next step: <next step>"` and whose `structuredContent` is
+  `error.to_dict()` (the SDK client never validates an error result against the output schema).
+- Anything else → masked: `"internal_error: internal error, see server log, ref <ref>"`; the
+  traceback goes to stderr (redacted) under the same ref, so an operator can find it.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from mcp_types import CallToolResult, TextContent
+
+from infomaniak_mcp.api.errors import InfomaniakError
+from infomaniak_mcp.safety.redact import redact, redact_text
+
+logger = logging.getLogger("infomaniak_mcp.server")
+
+
+@dataclass
+class ReadOnlyModeError(InfomaniakError):
+    """A write tool was called while the server runs with `--read-only`."""
+
+    code: str = "read_only_mode"
+    default_next_step: ClassVar[str] = (
+        "This server was started with --read-only; restart it without --read-only to allow changes, "
+        "or use a read tool instead."
+    )
+
+
+def error_text(error: InfomaniakError) -> str:
+    """One line for the model: code, plain explanation, what to do next."""
+    return redact_text(f"{error.code}: {error.description} — Next step: {error.next_step}")
+
+
+def error_result(error: InfomaniakError) -> CallToolResult:
+    """The `isError` result for a known error."""
+    payload: dict[str, Any] = redact(error.to_dict())
+    return CallToolResult(
+        content=[TextContent(type="text", text=error_text(error))],
+        structured_content=payload,
+        is_error=True,
+    )
+
+
+def new_ref() -> str:
+    """A short id that ties a masked error to its server log line."""
+    return secrets.token_hex(4)
+
+
+def internal_error_result(tool: str, exc: BaseException, *, ref: str | None = None) -> CallToolResult:
+    """Log `exc` (redacted, stderr) under a fresh ref and return the masked `isError` result."""
+    ref = ref or new_ref()
+    logger.error("tool %s failed with an unexpected %s (ref %s)", tool, type(exc).__name__, ref, exc_info=exc)
+    text = (
+        f"internal_error: internal error, see server log, ref {ref} — "
+        "Next step: retry once; if it fails again, report the ref to the server operator."
+    )
+    return CallToolResult(
+        content=[TextContent(type="text", text=text)],
+        structured_content={
+            "error": "internal_error",
+            "kind": "InternalError",
+            "description": "internal error, see server log",
+            "next_step": "Retry once; if it fails again, report the ref to the server operator.",
+            "ref": ref,
+        },
+        is_error=True,
+    )
