@@ -3,8 +3,9 @@
 Used by the stderr log filter, error rendering, audit entries and history. Two mechanisms:
 - by key: any mapping key that names a secret (token, password, cookie, key, certificate…) has
   its value replaced by `"[redacted]"`, recursively;
-- by value: strings are scrubbed of bearer tokens, cookies, PEM blocks, JWT-looking strings and
-  any value registered with `register_secret` (the configured API token, session cookies…).
+- by value: strings are scrubbed of bearer tokens, cookies, PEM blocks, JWT-looking strings,
+  confirmation tokens (`imc_…`) and any value registered with `register_secret` (the configured
+  API token, session cookies…).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ _VALUE_PATTERNS = (
     re.compile(r"-----BEGIN [A-Z ]+-----.*?-----END [A-Z ]+-----", re.DOTALL),
     re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b"),
     re.compile(r"(?i)((?:password|passwd|secret|token)\s*[=:]\s*)[^\s&,'\"]+"),
+    # confirmation tokens (safety/tokens.py): `imc_` + base64url
+    re.compile(r"(?<![A-Za-z0-9])imc_[A-Za-z0-9_-]{16,}"),
 )
 
 _registered: set[str] = set()
@@ -60,13 +63,14 @@ def redact_text(text: str) -> str:
     return text
 
 
+def _hides_secret(key: object, value: Any) -> bool:
+    return isinstance(key, str) and is_secret_key(key) and value not in (None, "", False)
+
+
 def redact(value: Any) -> Any:
     """Return a copy of `value` with secrets removed (mappings by key, strings by pattern)."""
     if isinstance(value, Mapping):
-        return {
-            k: (REDACTED if isinstance(k, str) and is_secret_key(k) and v not in (None, "", False) else redact(v))
-            for k, v in value.items()
-        }
+        return {k: REDACTED if _hides_secret(k, v) else redact(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [redact(v) for v in value]
     if isinstance(value, str):

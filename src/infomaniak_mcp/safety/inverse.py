@@ -1,0 +1,268 @@
+"""Inverses of operations: how to undo an applied step, and how to tell if undoing is still safe.
+
+Each operation kind registers an `Inverse` (`register_inverse("dns.delete_record", …)`):
+
+- `build(applied)` returns the steps that revert one applied step, from its recorded pre-state
+  (`applied.before`) and post-state (`applied.after`), or raises `NotReversible`;
+- `drift(applied, current)` compares the recorded post-state with the resource's current value
+  and returns why undoing would be unsafe (the resource changed since), or None.
+
+`build_inverse_plan` turns a list of applied steps (a history record, or the applied part of a
+failed plan) into one `Plan` that undoes them in reverse order; it is used by `history_undo` and
+by the executor's compensating plan.
+
+Built in: DNS records. Operation parameters (the DNS tools build steps with exactly these):
+
+| operation | params | before / after |
+|---|---|---|
+| `dns.create_record` | `zone, type, source, target, ttl` | None / created record (with `id`) |
+| `dns.update_record` | `zone, record_id, target, ttl` | record / record |
+| `dns.delete_record` | `zone, record_id` | record / None |
+
+A record value is the API's record object: `{id, source, type, target, ttl, …}`. Resource ids:
+`dns_zone_resource(zone)` = `dns:<zone>`, `dns_record_resource(zone, id)` = `dns:<zone>/records/<id>`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from infomaniak_mcp.safety.plan import AppliedStep, DiffEntry, Plan, Risk, Step, canonical_json, fingerprint
+
+
+class NotReversible(Exception):
+    """An applied step cannot be reverted (no inverse registered, or its recorded state is missing)."""
+
+
+class Inverse(Protocol):
+    def build(self, applied: AppliedStep) -> list[Step]:
+        """Steps that revert `applied`; raise `NotReversible` when that is impossible."""
+        ...
+
+    def drift(self, applied: AppliedStep, current: Any) -> str | None:
+        """Why the resource's `current` value forbids undoing `applied` (None: safe to undo)."""
+        ...
+
+
+_INVERSES: dict[str, Inverse] = {}
+
+
+def register_inverse(operation: str, inverse: Inverse, *, replace: bool = False) -> None:
+    """Declare how to undo `operation`; registering twice is an error unless `replace`."""
+    if operation in _INVERSES and not replace:
+        raise ValueError(f"an inverse for {operation!r} is already registered")
+    _INVERSES[operation] = inverse
+
+
+def get_inverse(operation: str) -> Inverse | None:
+    return _INVERSES.get(operation)
+
+
+def step_inverse(applied: AppliedStep) -> list[Step]:
+    """The steps reverting one applied step; `NotReversible` when there are none."""
+    inverse = get_inverse(applied.step.operation)
+    if inverse is None:
+        raise NotReversible(f"{applied.step.operation} cannot be undone automatically")
+    return inverse.build(applied)
+
+
+def is_reversible(applied: Sequence[AppliedStep]) -> bool:
+    """True when every applied step has an inverse that can be built from what was recorded."""
+    try:
+        for item in applied:
+            step_inverse(item)
+    except NotReversible:
+        return False
+    return bool(applied)
+
+
+def generic_drift(applied: AppliedStep, current: Any) -> str | None:
+    """Default drift check: the current value must equal the recorded post-state (volatile fields ignored)."""
+    if fingerprint(applied.after) == fingerprint(current):
+        return None
+    if current is None:
+        return f"{applied.resource} no longer exists"
+    if applied.after is None:
+        return f"{applied.resource} exists again"
+    return f"{applied.resource} changed since the write was applied"
+
+
+def drift_reasons(applied: Sequence[AppliedStep], current: Mapping[str, Any]) -> list[str]:
+    """Reasons undo must refuse, one per drifted resource. `current` maps resource id → value (None: absent).
+
+    A resource missing from `current` is reported: the caller must fetch every resource it undoes.
+    """
+    reasons: list[str] = []
+    for item in applied:
+        if item.resource not in current:
+            reasons.append(f"{item.resource}: current state was not read")
+            continue
+        inverse = get_inverse(item.step.operation)
+        reason = (inverse.drift if inverse else generic_drift)(item, current[item.resource])
+        if reason:
+            reasons.append(reason)
+    return reasons
+
+
+def build_inverse_plan(
+    applied: Sequence[AppliedStep],
+    *,
+    tool: str,
+    summary: str,
+    target_name: str,
+    current: Mapping[str, Any] | None = None,
+) -> tuple[Plan | None, list[int]]:
+    """A plan reverting the reversible `applied` steps (last first), and indices of those it cannot revert.
+
+    `current` (resource → value) is the state the plan is built on; by default the recorded
+    post-states. The risk is `high` when the undo removes or overwrites something that exists now,
+    `low` when it only re-creates what was deleted.
+    """
+    state = dict(current) if current is not None else {a.resource: a.after for a in applied}
+    steps: list[Step] = []
+    diff: list[DiffEntry] = []
+    skipped: list[int] = []
+    risk: Risk = "low"
+    for index in range(len(applied) - 1, -1, -1):
+        item = applied[index]
+        try:
+            inverse_steps = step_inverse(item)
+        except NotReversible:
+            skipped.append(index)
+            continue
+        steps.extend(inverse_steps)
+        now = state.get(item.resource, item.after)
+        diff.append(DiffEntry(resource=item.resource, before=now, after=item.before))
+        if now is not None:
+            risk = "high"
+    if not steps:
+        return None, sorted(skipped)
+    resources = list(dict.fromkeys(s.resource for s in steps))
+    plan = Plan(
+        tool=tool,
+        summary=summary,
+        steps=steps,
+        diff=diff,
+        risk=risk,
+        resources=resources,
+        target_name=target_name,
+        fingerprint=fingerprint({r: state.get(r) for r in sorted({a.resource for a in applied})}),
+        reversible=all(get_inverse(s.operation) is not None for s in steps),
+    )
+    return plan, sorted(skipped)
+
+
+# -- DNS records -----------------------------------------------------------------------------
+
+DNS_RECORD_FIELDS = ("source", "type", "target", "ttl")
+
+
+def dns_zone_resource(zone: str) -> str:
+    return f"dns:{zone}"
+
+
+def dns_record_resource(zone: str, record_id: str | int) -> str:
+    return f"dns:{zone}/records/{record_id}"
+
+
+def _record(value: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise NotReversible(f"the {what} record was not recorded")
+    missing = [f for f in DNS_RECORD_FIELDS if value.get(f) in (None, "")]
+    if missing:
+        raise NotReversible(f"the {what} record lacks {', '.join(missing)}")
+    return value
+
+
+def _zone(applied: AppliedStep) -> str:
+    zone = applied.step.params.get("zone")
+    if not isinstance(zone, str) or not zone:
+        raise NotReversible(f"{applied.step.operation} step has no zone")
+    return zone
+
+
+def _describe(record: Mapping[str, Any]) -> str:
+    return f"{record.get('source')} {record.get('type')} {record.get('target')} (TTL {record.get('ttl')})"
+
+
+class _DnsRecordInverse:
+    """Shared drift check: the record must still be exactly what the write left behind."""
+
+    def drift(self, applied: AppliedStep, current: Any) -> str | None:
+        after = applied.after
+        if after is None:
+            return None if current is None else f"DNS record {applied.resource} exists again"
+        if current is None:
+            return f"DNS record {applied.resource} no longer exists"
+        if not isinstance(after, Mapping) or not isinstance(current, Mapping):
+            return generic_drift(applied, current)
+        changed = [
+            f"{name} {after.get(name)!r} → {current.get(name)!r}"
+            for name in DNS_RECORD_FIELDS
+            if canonical_json(after.get(name)) != canonical_json(current.get(name))
+        ]
+        if changed:
+            return f"DNS record {applied.resource} changed since: {', '.join(changed)}"
+        return None
+
+
+class DnsCreateRecordInverse(_DnsRecordInverse):
+    """Undo a creation: delete the created record (its id comes from the post-state)."""
+
+    def build(self, applied: AppliedStep) -> list[Step]:
+        zone = _zone(applied)
+        created = _record(applied.after, "created")
+        if created.get("id") in (None, ""):
+            raise NotReversible("the created record's id was not recorded")
+        return [
+            Step(
+                operation="dns.delete_record",
+                params={"zone": zone, "record_id": created["id"]},
+                resource=dns_record_resource(zone, created["id"]),
+                description=f"Delete the DNS record {_describe(created)} from {zone}",
+                before=dict(created),
+            )
+        ]
+
+
+class DnsUpdateRecordInverse(_DnsRecordInverse):
+    """Undo an update: put the old target and TTL back."""
+
+    def build(self, applied: AppliedStep) -> list[Step]:
+        zone = _zone(applied)
+        old = _record(applied.before, "previous")
+        record_id = applied.step.params.get("record_id", old.get("id"))
+        if record_id in (None, ""):
+            raise NotReversible("the updated record's id was not recorded")
+        return [
+            Step(
+                operation="dns.update_record",
+                params={"zone": zone, "record_id": record_id, "target": old["target"], "ttl": old["ttl"]},
+                resource=dns_record_resource(zone, record_id),
+                description=f"Restore the DNS record in {zone} to {_describe(old)}",
+                before=applied.after,
+            )
+        ]
+
+
+class DnsDeleteRecordInverse(_DnsRecordInverse):
+    """Undo a deletion: create the record again with its old values (it gets a new id)."""
+
+    def build(self, applied: AppliedStep) -> list[Step]:
+        zone = _zone(applied)
+        old = _record(applied.before, "deleted")
+        return [
+            Step(
+                operation="dns.create_record",
+                params={name: old[name] for name in ("type", "source", "target", "ttl")} | {"zone": zone},
+                resource=dns_zone_resource(zone),
+                description=f"Re-create the DNS record {_describe(old)} in {zone}",
+                before=None,
+            )
+        ]
+
+
+register_inverse("dns.create_record", DnsCreateRecordInverse())
+register_inverse("dns.update_record", DnsUpdateRecordInverse())
+register_inverse("dns.delete_record", DnsDeleteRecordInverse())
