@@ -1,0 +1,79 @@
+"""DNS zones and records: `/2/zones/{zone}` and `/2/zones/{zone}/records[/{record}]`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from infomaniak_mcp.api._envelope import Paged
+from infomaniak_mcp.api._http import HttpCore, path_segment
+from infomaniak_mcp.api._models import parse_model
+from infomaniak_mcp.api.dns.models import DnsRecord, Zone
+
+
+def _zone_path(zone: str) -> str:
+    return f"/2/zones/{path_segment(zone.strip().rstrip('.').lower())}"
+
+
+class DnsClient:
+    """A zone is addressed by its FQDN (`example.ch`), a record by its numeric id."""
+
+    def __init__(self, http: HttpCore) -> None:
+        self._http = http
+
+    async def get_zone(self, zone: str) -> Zone:
+        """`GET /2/zones/{zone}`."""
+        return await self._http.get_model(Zone, _zone_path(zone))
+
+    async def zone_exists(self, zone: str) -> bool:
+        """`GET /2/zones/{zone}/exists`."""
+        return bool(await self._http.get(f"{_zone_path(zone)}/exists"))
+
+    async def list_records(
+        self,
+        zone: str,
+        *,
+        types: Sequence[str] | None = None,
+        source: str | None = None,
+        search: str | None = None,
+        with_description: bool = False,
+        max_items: int = 5000,
+    ) -> Paged[DnsRecord]:
+        """`GET /2/zones/{zone}/records`, every page; `filter[types][]`, `filter[source]`, `search`."""
+        params: dict[str, Any] = {
+            "filter[types][]": [t.upper() for t in types] if types else None,
+            "filter[source]": source,
+            "search": search,
+            "with": "records_description" if with_description else None,
+        }
+        return await self._http.paginate(
+            f"{_zone_path(zone)}/records", params, model=DnsRecord, max_items=max_items
+        )
+
+    async def get_record(self, zone: str, record_id: int) -> DnsRecord:
+        """`GET /2/zones/{zone}/records/{record}`."""
+        return await self._http.get_model(DnsRecord, f"{_zone_path(zone)}/records/{path_segment(record_id)}")
+
+    async def create_record(
+        self, zone: str, *, type: str, target: str, ttl: int, source: str | None = None
+    ) -> DnsRecord:
+        """`POST /2/zones/{zone}/records` `{source?, type, target, ttl}` → the new record."""
+        body: dict[str, Any] = {"type": type.upper(), "target": target, "ttl": ttl}
+        if source is not None:
+            body["source"] = source
+        path = f"{_zone_path(zone)}/records"
+        return parse_model(DnsRecord, await self._http.post(path, body), method="POST", path=path)
+
+    async def update_record(
+        self, zone: str, record_id: int, *, target: str | None = None, ttl: int | None = None
+    ) -> DnsRecord:
+        """`PUT /2/zones/{zone}/records/{record}` with the given fields (`target`, `ttl`)."""
+        body = {k: v for k, v in (("target", target), ("ttl", ttl)) if v is not None}
+        if not body:
+            raise ValueError("update_record needs target and/or ttl")
+        path = f"{_zone_path(zone)}/records/{path_segment(record_id)}"
+        return parse_model(DnsRecord, await self._http.put(path, body), method="PUT", path=path)
+
+    async def delete_record(self, zone: str, record_id: int) -> bool:
+        """`DELETE /2/zones/{zone}/records/{record}` → True when deleted."""
+        return bool(await self._http.delete(f"{_zone_path(zone)}/records/{path_segment(record_id)}"))
