@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -27,6 +28,8 @@ class ToolContext:
     principal: str = "local"
     api_client: InfomaniakApi | None = None
     progress: ProgressFn = field(default=_no_progress)
+    clock: Callable[[], float] = time.time
+    """Wall clock in Unix seconds (tests and the sandbox pin it)."""
 
     @property
     def api(self) -> InfomaniakApi:
