@@ -2,6 +2,7 @@
 
 ```
 InfomaniakError                      base: code, description, next_step, status, details, request_id
+├── InvalidArgumentError             a tool argument refused before sending (names the field)
 ├── NotConfiguredError               no API token (or no manager session) configured
 ├── ManagerSessionError              manager cookies missing/expired, auto mode found nothing
 ├── TransportError                   nothing usable came back
@@ -103,6 +104,29 @@ class NotConfiguredError(InfomaniakError):
     default_next_step: ClassVar[str] = (
         "Set INFOMANIAK_API_TOKEN (or start with --sandbox) and restart the server."
     )
+
+
+@dataclass
+class InvalidArgumentError(InfomaniakError):
+    """A tool argument was refused locally, before anything was sent; `details` name the field."""
+
+    code: str = "invalid_argument"
+
+    @classmethod
+    def for_field(cls, field: str, problem: str, allowed: list[Any] | None = None) -> InvalidArgumentError:
+        return cls(
+            description=f"{field}: {problem}",
+            details=[ErrorDetail(code="invalid", description=problem, attribute=field, values=allowed)],
+        )
+
+    @property
+    def next_step(self) -> str:
+        if self.hint:
+            return self.hint
+        allowed = next((d.values for d in self.details if d.values), None)
+        fields = ", ".join(d.attribute for d in self.details if d.attribute) or "the argument"
+        suffix = f" Allowed: {', '.join(map(str, allowed))}." if allowed else ""
+        return f"Fix {fields} and call again; nothing was changed.{suffix}"
 
 
 @dataclass
