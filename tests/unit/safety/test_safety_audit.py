@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import stat
 import threading
@@ -66,7 +67,7 @@ def test_entries_are_chained_from_genesis(audit: AuditLog, clock: FakeClock, log
     entries = [json.loads(line) for line in lines(log_path)]
     assert [e["seq"] for e in entries] == [1, 2, 3]
     assert entries[0]["prev_hash"] == GENESIS_HASH
-    for previous, entry in zip(entries, entries[1:], strict=False):
+    for previous, entry in itertools.pairwise(entries):
         assert entry["prev_hash"] == previous["hash"]
     for entry in entries:
         assert entry["hash"] == entry_hash(entry)
@@ -97,8 +98,10 @@ def test_lines_are_canonical_json_and_entry_shape(audit: AuditLog, log_path: Pat
         "error", "plan_fingerprint", "prev_hash", "hash",
     }
     assert data["arguments"] == {"ttl": 300}
-    bare = AuditLog(log_path.with_name("other.jsonl")).append(principal="p", tool="t", phase="read", outcome="ok")
-    assert bare.error is None and bare.plan_fingerprint is None
+    other = AuditLog(log_path.with_name("other.jsonl"))
+    bare = other.append(principal="p", tool="t", phase="read", outcome="ok")
+    assert bare.error is None
+    assert bare.plan_fingerprint is None
     assert "error" not in json.loads(lines(log_path.with_name("other.jsonl"))[0])
 
 
@@ -174,21 +177,25 @@ async def test_append_async(audit: AuditLog, log_path: Path) -> None:
 
 
 def test_reads_are_audited_only_when_enabled(log_path: Path, clock: FakeClock) -> None:
-    assert AuditLog(log_path, clock=clock).record_read(principal="p", tool="dns_list_zones", outcome="ok") is None
+    quiet = AuditLog(log_path, clock=clock)
+    assert quiet.record_read(principal="p", tool="dns_list_zones", outcome="ok") is None
     assert not log_path.exists()
     entry = AuditLog(log_path, clock=clock, audit_reads=True).record_read(
         principal="p", tool="dns_list_zones", outcome="ok"
     )
-    assert entry is not None and entry.phase == "read"
+    assert entry is not None
+    assert entry.phase == "read"
 
 
 def test_from_env(state: Path) -> None:
     env = {"INFOMANIAK_MCP_STATE_DIR": str(state)}
     assert default_audit_path(env) == state / "audit.jsonl"
     log = AuditLog.from_env({**env, "INFOMANIAK_MCP_AUDIT_READS": "1"})
-    assert log.path == state / "audit.jsonl" and log.audit_reads
+    assert log.path == state / "audit.jsonl"
+    assert log.audit_reads
     custom = AuditLog.from_env({**env, "INFOMANIAK_MCP_AUDIT_LOG": str(state / "x.jsonl")})
-    assert custom.path == state / "x.jsonl" and not custom.audit_reads
+    assert custom.path == state / "x.jsonl"
+    assert not custom.audit_reads
     with pytest.raises(ConfigError) as info:
         AuditLog.from_env({**env, "INFOMANIAK_MCP_AUDIT_READS": "maybe"})
     assert info.value.variable == "INFOMANIAK_MCP_AUDIT_READS"
@@ -200,12 +207,15 @@ def test_from_env(state: Path) -> None:
 def test_verify_clean_log(audit: AuditLog, clock: FakeClock, log_path: Path) -> None:
     fill(audit, clock)
     report = verify(log_path)
-    assert report.ok and report.entries == 5 and report.first_broken_line is None
+    assert report.ok
+    assert report.entries == 5
+    assert report.first_broken_line is None
     assert audit.verify() == report
 
 
 def test_verify_missing_log_is_empty_and_ok(log_path: Path) -> None:
-    assert verify(log_path).model_dump() == {"ok": True, "entries": 0, "first_broken_line": None, "reason": None}
+    expected = {"ok": True, "entries": 0, "first_broken_line": None, "reason": None}
+    assert verify(log_path).model_dump() == expected
 
 
 def test_edited_field_is_reported_at_its_line(audit: AuditLog, clock: FakeClock, log_path: Path) -> None:
@@ -218,7 +228,9 @@ def test_edited_field_is_reported_at_its_line(audit: AuditLog, clock: FakeClock,
     assert "modified" in (report.reason or "")
 
 
-def test_edit_with_recomputed_hash_breaks_the_next_link(audit: AuditLog, clock: FakeClock, log_path: Path) -> None:
+def test_edit_with_recomputed_hash_breaks_the_next_link(
+    audit: AuditLog, clock: FakeClock, log_path: Path
+) -> None:
     fill(audit, clock)
     content = lines(log_path)
     data = json.loads(content[1])
@@ -320,7 +332,8 @@ def test_deleted_head_file_is_reported(audit: AuditLog, clock: FakeClock, log_pa
     fill(audit, clock)
     log_path.with_name("audit.jsonl.head").unlink()
     report = verify(log_path)
-    assert not report.ok and "missing" in (report.reason or "")
+    assert not report.ok
+    assert "missing" in (report.reason or "")
 
 
 def test_head_lagging_by_one_entry_is_accepted(audit: AuditLog, clock: FakeClock, log_path: Path) -> None:

@@ -155,7 +155,8 @@ def test_fingerprint_custom_volatile_set() -> None:
     a = {"target": "x", "serial": 1}
     b = {"target": "x", "serial": 2}
     assert fingerprint(a) != fingerprint(b)
-    assert fingerprint(a, volatile=DEFAULT_VOLATILE | {"serial"}) == fingerprint(b, DEFAULT_VOLATILE | {"serial"})
+    volatile = DEFAULT_VOLATILE | {"serial"}
+    assert fingerprint(a, volatile=volatile) == fingerprint(b, volatile)
     # removing a name from the defaults makes it relevant again
     assert fingerprint({"views": 1}, volatile=set()) != fingerprint({"views": 2}, volatile=set())
 

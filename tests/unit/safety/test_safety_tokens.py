@@ -85,11 +85,13 @@ def test_issue_then_redeem_returns_the_stored_plan(tokens: ConfirmationTokens, c
     token, expires_at = tokens.issue(TOOL, ARGS, "alice", plan)
     assert token.startswith(TOKEN_PREFIX)
     assert expires_at.timestamp() == pytest.approx(clock.now + 120)
-    assert expires_at.tzinfo is not None and expires_at.utcoffset() is not None
+    assert expires_at.tzinfo is not None
+    assert expires_at.utcoffset() is not None
     stored = tokens.redeem(token, TOOL, {**ARGS, "confirmation_token": token}, "alice")
     assert stored.plan == plan
     assert stored.plan.steps[0].params == {"zone": "example.ch", "record_id": 42}
-    assert stored.tool == TOOL and stored.principal == "alice"
+    assert stored.tool == TOOL
+    assert stored.principal == "alice"
     assert stored.arguments == ARGS
 
 
