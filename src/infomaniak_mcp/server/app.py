@@ -209,9 +209,9 @@ def build_server(
         lifespan=lifespan,
         log_level=cast(_LogLevel, settings.log_level),
     )
+    # Read-only filtering happens in `select_tools` (write tools are not listed); the wrapper
+    # refuses them again at call time, whatever the selection says.
     for spec in selection.tools:
-        if selection.read_only and not spec.read_only:
-            continue  # select_tools already dropped it; never register a write tool in read-only mode
         server.add_tool(
             _make_wrapper(spec, deps),
             name=spec.name,

@@ -1,0 +1,1 @@
+"""Root conftest: intentionally minimal; fixtures live in each test directory's conftest."""

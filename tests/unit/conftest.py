@@ -1,0 +1,8 @@
+"""Unit-test fixtures."""
+
+import pytest
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
