@@ -139,13 +139,24 @@ class HttpCore:
         self._rng = rng
         self._wall_clock = wall_clock
         self.limiter = limiter if limiter is not None else RateLimiter(60, 60.0, clock=clock, sleep=sleep)
-        self._client = httpx2.AsyncClient(
-            base_url=self.base_url,
-            transport=transport,
-            timeout=httpx2.Timeout(timeout),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            follow_redirects=False,
-        )
+        self._transport = transport
+        self._http_client: httpx2.AsyncClient | None = None
+        self._closed = False
+
+    @property
+    def _client(self) -> httpx2.AsyncClient:
+        """The underlying client, created on first use (building TLS contexts costs start-up time)."""
+        if self._http_client is None:
+            if self._closed:
+                raise RuntimeError(f"{type(self).__name__} is closed")
+            self._http_client = httpx2.AsyncClient(
+                base_url=self.base_url,
+                transport=self._transport,
+                timeout=httpx2.Timeout(self.timeout),
+                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+                follow_redirects=False,
+            )
+        return self._http_client
 
     # ----------------------------------------------------------------- hooks for subclasses
     async def _preflight(self) -> None:
@@ -168,7 +179,9 @@ class HttpCore:
 
     # ----------------------------------------------------------------- lifecycle
     async def aclose(self) -> None:
-        await self._client.aclose()
+        self._closed = True
+        if self._http_client is not None:
+            await self._http_client.aclose()
 
     async def __aenter__(self) -> Self:
         return self

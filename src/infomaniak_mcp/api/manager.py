@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import anyio
+import anyio.to_thread
 import httpx2
 
 from infomaniak_mcp.api._http import HttpCore
