@@ -10,6 +10,7 @@ cookie-authenticated manager surface.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -55,6 +56,8 @@ Params = Mapping[str, Any]
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
+log = logging.getLogger(__name__)
+
 
 def path_segment(value: str | int) -> str:
     """Quote one path segment (`/` and friends escaped); refuse empty, `.` and `..`."""
@@ -71,8 +74,8 @@ def _clean_params(params: Params | None) -> dict[str, Any]:
     for key, value in params.items():
         if value is None:
             continue
-        if isinstance(value, bool):
-            out[key] = "true" if value else "false"
+        if isinstance(value, bool):  # Laravel's `boolean` rule accepts 1/0, not the strings true/false
+            out[key] = "1" if value else "0"
         elif isinstance(value, list | tuple):
             if value:
                 out[key] = [str(v) for v in value]
@@ -220,12 +223,15 @@ class HttpCore:
                 if retries >= self.max_retries or wait > self.max_retry_after:
                     raise self._convert(err) from None
                 retries += 1
+                log.info("429 on %s %s: retry %d after %.1f s", method, err.path, retries, wait)
             except (ServerError, RequestTimeoutError, ConnectionFailedError) as err:
                 retryable = not isinstance(err, ServerError) or err.status in RETRYABLE_STATUSES
                 if not (idempotent and retryable and retries < self.max_retries):
                     raise self._convert(err) from None
-                await self._sleep(self.backoff(retries))
+                delay = self.backoff(retries)
                 retries += 1
+                log.info("%s on %s %s: retry %d after %.1f s", err.code, method, err.path, retries, delay)
+                await self._sleep(delay)
             except InfomaniakError as err:
                 if await self._surface_retry(err, surface_retries):
                     surface_retries += 1

@@ -28,7 +28,7 @@ async def test_request_carries_bearer_user_agent_json_and_query(make_http: Harne
     assert data == {"id": 1}
     request = harness.script.last
     assert request.method == "POST"
-    assert str(request.url) == "https://api.test/1/things?with=a%2Cb&flag=true"
+    assert str(request.url) == "https://api.test/1/things?with=a%2Cb&flag=1"
     assert request.headers["authorization"] == f"Bearer {TOKEN}"
     assert request.headers["user-agent"] == f"infomaniak-mcp/{__version__}"
     assert request.headers["accept"] == "application/json"
