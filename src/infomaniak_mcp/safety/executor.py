@@ -7,7 +7,8 @@
   sorted order (no deadlock between plans) and for the whole plan, so two plans on one resource
   never interleave; locks of keys nobody holds any more are dropped;
 - runs `precheck()` under those locks when given (the confirmation wrapper re-reads the state and
-  compares fingerprints there, so nothing can change between the check and the first step);
+  compares fingerprints there, so nothing can change between the check and the first step), and
+  `finalize(report)` after the steps, still under the locks (record history, mark an undo done);
 - runs the steps in order with `runner(step)` and stops at the first failure;
 - reports each step exactly once as `applied`, `failed` (with the error as a dict) or
   `not_attempted`, and when a failure follows applied steps, a compensating plan built from their
@@ -174,54 +175,62 @@ async def apply_plan(
     lock_key: Callable[[Step], str | None],
     locks: KeyedLocks | None = None,
     precheck: Callable[[], Awaitable[None]] | None = None,
+    finalize: Callable[[ApplyReport], Awaitable[None]] | None = None,
 ) -> ApplyReport:
     """Run `plan`'s steps in order under their locks; see the module docstring."""
     registry = DEFAULT_LOCKS if locks is None else locks
     keys = [key for key in (lock_key(step) for step in plan.steps) if key]
-    applied: list[StepOutcome] = []
-    failed: list[StepOutcome] = []
-    not_attempted: list[StepOutcome] = []
     async with registry.hold(keys):
         if precheck is not None:
             await precheck()
-        for index, step in enumerate(plan.steps):
-            if failed:
-                not_attempted.append(
-                    StepOutcome(index=index, status="not_attempted", step=step, resource=step.resource)
-                )
-                continue
-            try:
-                result = await runner(step)
-            except Exception as exc:
-                error = error_to_dict(exc)
-                failed.append(
-                    StepOutcome(index=index, status="failed", step=step, resource=step.resource, error=error)
-                )
-                continue
-            applied.append(
-                StepOutcome(
-                    index=index,
-                    status="applied",
-                    step=step,
-                    resource=result.resource or step.resource,
-                    after=result.after,
-                    data=result.data,
-                )
+        report = await _run_steps(plan, runner)
+        if finalize is not None:
+            await finalize(report)
+    return report
+
+
+async def _run_steps(plan: Plan, runner: Callable[[Step], Awaitable[StepResult]]) -> ApplyReport:
+    """The steps in order, stopping at the first failure; compensation for a partial failure."""
+    applied: list[StepOutcome] = []
+    failed: list[StepOutcome] = []
+    not_attempted: list[StepOutcome] = []
+    for index, step in enumerate(plan.steps):
+        if failed:
+            skipped = StepOutcome(index=index, status="not_attempted", step=step, resource=step.resource)
+            not_attempted.append(skipped)
+            continue
+        try:
+            result = await runner(step)
+        except Exception as exc:
+            error = error_to_dict(exc)
+            failed.append(
+                StepOutcome(index=index, status="failed", step=step, resource=step.resource, error=error)
             )
+            continue
+        applied.append(
+            StepOutcome(
+                index=index,
+                status="applied",
+                step=step,
+                resource=result.resource or step.resource,
+                after=result.after,
+                data=result.data,
+            )
+        )
     status: Literal["applied", "partial", "failed"] = (
         "applied" if not failed else ("partial" if applied else "failed")
     )
     report = ApplyReport(status=status, applied=applied, failed=failed, not_attempted=not_attempted)
     if failed and applied:
         done = report.applied_steps()
-        compensation, skipped = build_inverse_plan(
+        compensation, irreversible = build_inverse_plan(
             done,
             tool="history_undo",
             summary=f"Revert the {len(done)} applied step(s) of: {plan.summary}",
             target_name=plan.target_name or plan.tool,
         )
         report.compensation = compensation
-        report.not_compensable = [applied[i].index for i in skipped]
+        report.not_compensable = [applied[i].index for i in irreversible]
     return report
 
 

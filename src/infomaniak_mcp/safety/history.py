@@ -186,16 +186,19 @@ class History:
 
     def mark_undone(self, id: str, by: str) -> HistoryRecord:
         """Mark `id` undone by the recorded undo write `by` (whose `undo_of` must be `id`)."""
-        records = self._load()
-        target = records.get(id)
-        undo = records.get(by)
-        if target is None:
-            raise HistoryError(f"no history entry {id!r}")
-        if undo is None or undo.undo_of != id:
-            raise HistoryError(f"{by!r} is not a recorded undo of {id!r}")
-        if target.undone_by is not None:
-            raise HistoryError(f"{id!r} was already undone by {target.undone_by!r}")
-        self._append({"kind": "undone", "id": id, "by": by, "ts": _iso(self._clock())})
+        ensure_private_dir(self.path.parent)
+        with locked_append(self.path) as fd:  # check and mark atomically (threads and processes)
+            records = self._load()
+            target = records.get(id)
+            undo = records.get(by)
+            if target is None:
+                raise HistoryError(f"no history entry {id!r}")
+            if undo is None or undo.undo_of != id:
+                raise HistoryError(f"{by!r} is not a recorded undo of {id!r}")
+            if target.undone_by is not None:
+                raise HistoryError(f"{id!r} was already undone by {target.undone_by!r}")
+            line = {"kind": "undone", "id": id, "by": by, "ts": _iso(self._clock())}
+            write_all(fd, (canonical_json(line) + "\n").encode("utf-8"))
         target.undone_by = by
         return target
 

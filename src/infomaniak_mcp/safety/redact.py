@@ -56,11 +56,12 @@ def redact_text(text: str) -> str:
         if secret in text:
             text = text.replace(secret, REDACTED)
     for pattern in _VALUE_PATTERNS:
-        if pattern.groups:
-            text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
-        else:
-            text = pattern.sub(REDACTED, text)
+        text = pattern.sub(_keep_prefix if pattern.groups else REDACTED, text)
     return text
+
+
+def _keep_prefix(match: re.Match[str]) -> str:
+    return match.group(1) + REDACTED
 
 
 def _hides_secret(key: object, value: Any) -> bool:

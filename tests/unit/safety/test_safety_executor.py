@@ -333,6 +333,24 @@ async def test_precheck_runs_under_the_locks_and_can_abort() -> None:
     assert len(locks) == 0
 
 
+@pytest.mark.anyio
+async def test_finalize_runs_under_the_locks_with_the_report() -> None:
+    locks = KeyedLocks()
+    seen: list[tuple[str, bool]] = []
+
+    async def finalize(report: ApplyReport) -> None:
+        seen.append((report.status, f"dns:{ZONE}" in locks))
+
+    api = FakeApi(fail_on={"update www"})
+    report = await apply_plan(
+        make_plan([create_step(), update_step()]), api.run, lock_key=lock_by_resource_root, locks=locks,
+        finalize=finalize,
+    )
+    assert seen == [("partial", True)]
+    assert report.status == "partial"
+    assert len(locks) == 0
+
+
 def test_lock_by_resource_root() -> None:
     assert lock_by_resource_root(update_step()) == f"dns:{ZONE}"
     assert lock_by_resource_root(create_step()) == f"dns:{ZONE}"

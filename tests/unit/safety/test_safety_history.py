@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import stat
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -337,6 +338,33 @@ def test_mark_undone_requires_a_recorded_undo(history: History, state: Path) -> 
     assert history.get(record.id).undone_by is None  # type: ignore[union-attr]
     kinds = [json.loads(line)["kind"] for line in (state / "history.jsonl").read_text().splitlines()]
     assert kinds == ["record", "record"]
+
+
+def test_concurrent_mark_undone_marks_once(history: History) -> None:
+    record = history.record(principal="a", tool="dns_delete_record", summary="d", steps=[deleted_step()])
+    undos = [
+        history.record(
+            principal="a", tool="history_undo", summary="u", steps=[created_step()], undo_of=record.id
+        )
+        for _ in range(6)
+    ]
+    barrier = threading.Barrier(len(undos))
+    outcomes: list[str] = []
+
+    def mark(by: str) -> None:
+        barrier.wait()
+        try:
+            History(history.path).mark_undone(record.id, by=by)
+            outcomes.append("marked")
+        except HistoryError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=mark, args=(u.id,)) for u in undos]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["marked"] + ["refused"] * 5
 
 
 def test_from_env(state: Path) -> None:
