@@ -119,8 +119,12 @@ def _selection(ns: argparse.Namespace, *, extra_tools: Sequence[str] = ()) -> Se
     )
 
 
-def _summary(spec: ToolSpec) -> str:
-    return spec.description.strip().splitlines()[0] if spec.description.strip() else ""
+def _summary(spec: ToolSpec, limit: int = 120) -> str:
+    """The description's first sentence, on one line."""
+    paragraph = " ".join(spec.description.strip().split("\n\n")[0].split())
+    end = paragraph.find(". ")
+    sentence = paragraph if end < 0 else paragraph[: end + 1]
+    return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
 
 
 def cmd_tools(ns: argparse.Namespace) -> int:
@@ -212,19 +216,15 @@ def cmd_serve(ns: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sandbox(ns: argparse.Namespace) -> int:
-    import inspect
-
-    import anyio
-
     from infomaniak_mcp.sandbox import serve
+    from infomaniak_mcp.server.logs import configure_logging
 
-    outcome: Any = serve(host=ns.host, port=ns.port)
-    if inspect.isawaitable(outcome):
-
-        async def wait() -> None:
-            await outcome
-
-        anyio.run(wait)
+    configure_logging("INFO")  # show where it listens
+    try:
+        serve(host=ns.host, port=ns.port)  # blocks until interrupted
+    except ValueError as exc:  # not a loopback address
+        _err(f"infomaniak-mcp sandbox: {exc}")
+        return EXIT_USAGE
     return EXIT_OK
 
 

@@ -21,7 +21,7 @@ import uvicorn
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server.mcpserver import MCPServer
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from infomaniak_mcp import tools as tools_package
 from infomaniak_mcp.api.errors import NotFoundError
@@ -48,6 +48,17 @@ class Echo(ToolOutput):
     principal: str
 
 
+class Item(BaseModel):
+    name: str
+    note: str | None = None
+
+
+class Items(ToolOutput):
+    items: list[Item]
+    cursor: str | None  # required, nullable: an explicit null stays
+    comment: str | None = None
+
+
 class Deleted(ToolOutput):
     name: str
     deleted: bool
@@ -59,6 +70,11 @@ async def fake_get_echo(
     """Echo a text with the caller's principal."""
     await ctx.progress(1, 1, "echoed")
     return Echo(text=text, principal=ctx.principal)
+
+
+async def fake_list_items(ctx: ToolContext) -> Items:
+    """List items, some fields left empty."""
+    return Items(items=[Item(name="a"), Item(name="b", note="kept")], cursor=None)
 
 
 async def fake_get_failure(
@@ -95,6 +111,7 @@ def install_fake_toolsets(monkeypatch: pytest.MonkeyPatch) -> dict[str, ToolsetI
     monkeypatch.setattr(tools_package, "TOOLSETS", catalog)  # what registry.toolsets() returns
     tool(toolset="fake", read_only=True, title="Echo")(fake_get_echo)
     tool(toolset="fake", read_only=True, title="Fail")(fake_get_failure)
+    tool(toolset="fake", read_only=True, title="List items")(fake_list_items)
     tool(toolset="fakewrite", read_only=False, destructive=True, title="Delete thing")(fakewrite_delete_thing)
     return catalog
 

@@ -36,7 +36,7 @@ class TestTools:
         code, out, _ = run(capsys, "tools")
         assert code == 0
         lines = out.splitlines()
-        assert len(lines) == 3
+        assert len(lines) == 4
         echo = next(line for line in lines if line.startswith("fake_get_echo"))
         assert echo.split()[:3] == ["fake_get_echo", "fake", "read"]
         assert echo.endswith("Echo a text with the caller's principal.")
@@ -47,7 +47,7 @@ class TestTools:
         code, out, _ = run(capsys, "tools", "--json", "--read-only")
         assert code == 0
         rows = json.loads(out)
-        assert [r["name"] for r in rows] == ["fake_get_echo", "fake_get_failure"]
+        assert [r["name"] for r in rows] == ["fake_get_echo", "fake_get_failure", "fake_list_items"]
         assert rows[0] == {
             "name": "fake_get_echo",
             "toolset": "fake",

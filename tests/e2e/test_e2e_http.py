@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import sys
 from typing import Any
 
+import anyio
 import httpx2
 import pytest
+from anyio.streams.text import TextReceiveStream
 from e2e_support import (
     ALICE_TOKEN,
     HTTP_TOKEN,
@@ -15,6 +20,8 @@ from e2e_support import (
     http_settings,
     serve_on_loopback,
 )
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 
 from infomaniak_mcp.config import ConfigError, Settings
 from infomaniak_mcp.transports.http import build_http_app
@@ -160,3 +167,37 @@ def test_refuses_to_start_without_a_token(make_server: ServerFactory) -> None:
         build_http_app(make_server(), Settings())
     assert info.value.variable == "INFOMANIAK_MCP_HTTP_TOKEN"
     assert "INFOMANIAK_MCP_HTTP_TOKENS" in str(info.value)
+
+
+@pytest.mark.slow
+async def test_cli_serves_http_on_loopback(isolated_cwd: Any) -> None:
+    """`infomaniak-mcp --transport http --sandbox` in a subprocess: healthz, auth, a real tool call."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "INFOMANIAK_MCP_HTTP_TOKEN": HTTP_TOKEN, "INFOMANIAK_MCP_LOG_LEVEL": "INFO"}
+    command = [sys.executable, "-m", "infomaniak_mcp", "--sandbox", "--transport", "http", "--port", str(port)]
+    async with await anyio.open_process(command, env=env, cwd=isolated_cwd) as process:
+        assert process.stderr is not None
+        seen = ""
+        with anyio.fail_after(30):
+            async for chunk in TextReceiveStream(process.stderr):
+                seen += chunk
+                if "Uvicorn running on" in seen:
+                    break
+        base = f"http://127.0.0.1:{port}"
+        try:
+            async with httpx2.AsyncClient() as http:
+                health = await http.get(f"{base}/healthz")
+                denied = await http.post(f"{base}/mcp", json=INITIALIZE, headers=MCP_HEADERS)
+            async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {HTTP_TOKEN}"}) as http, Client(
+                streamable_http_client(f"{base}/mcp", http_client=http), mode="2026-07-28"
+            ) as client:
+                result = await client.call_tool("account_overview", {})
+        finally:
+            process.terminate()
+            await process.wait()
+    assert health.json() == {"status": "ok"}
+    assert denied.status_code == 401
+    assert not result.is_error
+    assert HTTP_TOKEN not in seen

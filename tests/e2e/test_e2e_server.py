@@ -14,7 +14,7 @@ from infomaniak_mcp.server.registry import Selection, get_spec, select_tools
 
 pytestmark = pytest.mark.anyio
 
-ALL_FAKE_TOOLS = {"fake_get_echo", "fake_get_failure", "fakewrite_delete_thing"}
+ALL_FAKE_TOOLS = {"fake_get_echo", "fake_get_failure", "fake_list_items", "fakewrite_delete_thing"}
 
 
 async def test_tools_are_listed_with_schemas(make_server: ServerFactory, transport: str, era: str) -> None:
@@ -52,6 +52,13 @@ async def test_call_returns_structured_content_and_text(
     assert result.structured_content == {"text": "grüezi", "principal": principal}
     assert json.loads(text_of(result)) == {"text": "grüezi", "principal": principal}
     assert progress == [(1, 1, "echoed")]
+
+
+async def test_optional_nulls_are_left_out(make_server: ServerFactory, transport: str, era: str) -> None:
+    async with connect(make_server(), transport, era) as client:
+        result = await client.call_tool("fake_list_items", {})
+    assert not result.is_error
+    assert result.structured_content == {"items": [{"name": "a"}, {"name": "b", "note": "kept"}], "cursor": None}
 
 
 async def test_known_error_becomes_an_error_result(
@@ -108,7 +115,7 @@ async def test_argument_validation_error(make_server: ServerFactory, transport: 
 async def test_read_only_mode_hides_write_tools(make_server: ServerFactory, transport: str, era: str) -> None:
     async with connect(make_server(read_only=True), transport, era) as client:
         names = {t.name for t in (await client.list_tools()).tools}
-        assert names == {"fake_get_echo", "fake_get_failure"}
+        assert names == {"fake_get_echo", "fake_get_failure", "fake_list_items"}
         result = await client.call_tool("fakewrite_delete_thing", {"name": "x"})
     assert result.is_error
     assert text_of(result) == "Unknown tool: fakewrite_delete_thing"

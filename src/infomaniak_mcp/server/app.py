@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import BaseModel
 
 from infomaniak_mcp import __version__
 from infomaniak_mcp.api.errors import InfomaniakError, NotConfiguredError
@@ -112,7 +113,7 @@ async def run_tool(
             raise TypeError(f"{spec.name} returned {type(output).__name__}, not {spec.output_model.__name__}")
         return CallToolResult(
             content=[TextContent(type="text", text=output.to_text())],
-            structured_content=output.model_dump(mode="json", by_alias=True),
+            structured_content=structured(output),
         )
     except MCPError:
         raise  # protocol-level (elicitation, input required): the SDK answers it
@@ -121,6 +122,37 @@ async def run_tool(
         return error_result(error)
     except Exception as exc:
         return internal_error_result(spec.name, exc)
+
+
+def _drop_optional_nulls(model: BaseModel, dumped: dict[str, Any]) -> dict[str, Any]:
+    for name, info in type(model).model_fields.items():
+        key = info.alias or name
+        if key not in dumped:
+            continue
+        value = getattr(model, name)
+        if value is None and not info.is_required():
+            del dumped[key]
+        elif isinstance(value, BaseModel) and isinstance(dumped[key], dict):
+            _drop_optional_nulls(value, dumped[key])
+        elif isinstance(value, list | tuple) and isinstance(dumped[key], list):
+            for item, item_dumped in zip(value, dumped[key], strict=False):
+                if isinstance(item, BaseModel) and isinstance(item_dumped, dict):
+                    _drop_optional_nulls(item, item_dumped)
+        elif isinstance(value, dict) and isinstance(dumped[key], dict):
+            for item_key, item in value.items():
+                item_dumped = dumped[key].get(str(item_key))
+                if isinstance(item, BaseModel) and isinstance(item_dumped, dict):
+                    _drop_optional_nulls(item, item_dumped)
+    return dumped
+
+
+def structured(output: BaseModel) -> dict[str, Any]:
+    """The JSON structured content of an output model, without the nulls of optional fields.
+
+    Concise by default: an optional field left at None is omitted (the schema allows it); a
+    required field keeps its explicit null.
+    """
+    return _drop_optional_nulls(output, output.model_dump(mode="json", by_alias=True))
 
 
 def _has_request(ctx: Context[Any, Any]) -> bool:
