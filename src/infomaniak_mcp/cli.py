@@ -158,8 +158,8 @@ def _make_server(ns: argparse.Namespace, settings: Settings, selection: Selectio
     from infomaniak_mcp.server.app import build_server, create_api
 
     sandbox = bool(getattr(ns, "sandbox", False))
-    effective, api = create_api(settings, sandbox=sandbox)
-    return build_server(effective, selection, api=api, sandbox=sandbox)
+    setup = create_api(settings, sandbox=sandbox)
+    return build_server(setup.settings, selection, api=setup.api, sandbox=sandbox, clock=setup.clock)
 
 
 async def _call_tool(server: MCPServer[Any], tool: str, arguments: dict[str, Any]) -> CallToolResult:

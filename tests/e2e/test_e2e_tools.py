@@ -26,8 +26,8 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def sandbox_server() -> Callable[[], MCPServer[Any]]:
     def make() -> MCPServer[Any]:
-        settings, api = create_api(Settings(), sandbox=True)
-        return build_server(settings, select_tools(), api=api, sandbox=True)
+        setup = create_api(Settings(), sandbox=True)
+        return build_server(setup.settings, select_tools(), api=setup.api, sandbox=True, clock=setup.clock)
 
     return make
 

@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from types import CodeType
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.shared.exceptions import MCPError
@@ -92,6 +92,7 @@ class _Deps:
     api: InfomaniakApi | None
     read_only: bool
     principal_resolver: PrincipalResolver
+    clock: Callable[[], float] | None = None
 
 
 async def run_tool(
@@ -106,6 +107,8 @@ async def run_tool(
         tool_ctx = ToolContext(
             settings=deps.settings, principal=deps.principal_resolver(ctx), api_client=deps.api
         )
+        if deps.clock is not None:
+            tool_ctx.clock = deps.clock
         if _has_request(ctx):
             tool_ctx.progress = ctx.report_progress
         output = await spec.fn(tool_ctx, **arguments)
@@ -211,11 +214,16 @@ def build_server(
     api: InfomaniakApi | None,
     principal_resolver: PrincipalResolver = request_principal,
     sandbox: bool = False,
+    clock: Callable[[], float] | None = None,
 ) -> MCPServer[ServerState]:
-    """The MCP server exposing `selection`; it owns `api` and closes it when it stops."""
+    """The MCP server exposing `selection`; it owns `api` and closes it when it stops.
+
+    `principal_resolver` names the caller of each call (default: the HTTP bearer token's name, else
+    "local"); `sandbox` only adds a note to the instructions; `clock` pins `ToolContext.clock`.
+    """
     configure_logging(settings.log_level)
     register_settings_secrets(settings)
-    deps = _Deps(settings, api, read_only=selection.read_only, principal_resolver=principal_resolver)
+    deps = _Deps(settings, api, selection.read_only, principal_resolver, clock)
     state = ServerState(settings=settings, api=api, selection=selection)
 
     @asynccontextmanager
@@ -270,23 +278,32 @@ def sandbox_settings(settings: Settings) -> Settings:
     )
 
 
-def create_api(settings: Settings, *, sandbox: bool = False) -> tuple[Settings, InfomaniakApi | None]:
+class ApiSetup(NamedTuple):
+    """What `create_api` decided: effective settings, the client (None without a token), its clock."""
+
+    settings: Settings
+    api: InfomaniakApi | None
+    clock: Callable[[], float] | None = None
+
+
+def create_api(settings: Settings, *, sandbox: bool = False) -> ApiSetup:
     """The API client the server will own: the in-process sandbox, the real API, or none (no token).
 
-    Returns the effective settings too (the sandbox replaces URLs and credentials).
+    With `sandbox`, the settings point at the sandbox (URLs and demo credentials) and the clock is
+    the sandbox's business clock, so tools and the simulated account agree on "today".
     """
+    if not sandbox and not settings.has_token:
+        return ApiSetup(settings, None)
     from infomaniak_mcp.api.client import InfomaniakApi
 
-    if sandbox:
-        import httpx2
+    if not sandbox:
+        return ApiSetup(settings, InfomaniakApi.from_settings(settings))
+    import httpx2
 
-        from infomaniak_mcp.sandbox import SandboxClock, create_app
+    from infomaniak_mcp.sandbox import SandboxClock, create_app
 
-        app = create_app(clock=SandboxClock.today())
-        effective = sandbox_settings(settings)
-        transport = httpx2.ASGITransport(app=app)
-        api = InfomaniakApi.from_settings(effective, transport=transport, manager_transport=transport)
-        return effective, api
-    if not settings.has_token:
-        return settings, None
-    return settings, InfomaniakApi.from_settings(settings)
+    business_clock = SandboxClock.today()
+    transport = httpx2.ASGITransport(app=create_app(clock=business_clock))
+    effective = sandbox_settings(settings)
+    api = InfomaniakApi.from_settings(effective, transport=transport, manager_transport=transport)
+    return ApiSetup(effective, api, lambda: float(business_clock.now()))

@@ -44,20 +44,27 @@ def is_ours(handler: logging.Handler) -> bool:
 
 
 def configure_logging(level: str = "WARNING") -> logging.Handler:
-    """Install (or re-level) the redacting stderr handler on the root logger; idempotent."""
+    """Install (or re-level) the redacting stderr handler on the root logger; idempotent.
+
+    The handler filters at `level`; the root logger is only ever made more verbose (never less),
+    so other handlers (a test's log capture, an embedding application) keep what they asked for.
+    """
+    numeric = logging.getLevelName(level.upper())
+    if not isinstance(numeric, int):
+        raise ValueError(f"unknown log level {level!r}")
     root = logging.getLogger()
-    for handler in root.handlers:
-        if is_ours(handler):
-            root.setLevel(level)
-            return handler
-    handler = StderrHandler()
-    handler._infomaniak_mcp = True  # type: ignore[attr-defined]
-    handler.addFilter(RedactingFilter())
-    handler.setFormatter(RedactingFormatter(LOG_FORMAT))
-    root.addHandler(handler)
-    root.setLevel(level)
+    handler = next((h for h in root.handlers if is_ours(h)), None)
+    if handler is None:
+        handler = StderrHandler()
+        handler._infomaniak_mcp = True  # type: ignore[attr-defined]
+        handler.addFilter(RedactingFilter())
+        handler.setFormatter(RedactingFormatter(LOG_FORMAT))
+        root.addHandler(handler)
+    handler.setLevel(numeric)
+    if root.level == logging.NOTSET or root.level > numeric:
+        root.setLevel(numeric)
     # Chatty third-party loggers stay at WARNING unless we debug.
-    quiet = logging.WARNING if level != "DEBUG" else logging.DEBUG
+    quiet = logging.WARNING if numeric > logging.DEBUG else logging.DEBUG
     for name in ("httpx2", "httpcore2", "uvicorn.access"):
         logging.getLogger(name).setLevel(quiet)
     return handler
