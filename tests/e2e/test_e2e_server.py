@@ -159,8 +159,9 @@ async def test_instructions_name_the_products_and_toolsets(make_server: ServerFa
     async with connect(make_server(read_only=True), "memory", mode) as client:
         instructions = client.instructions or ""
         info = client.server_info
-    for word in ("Infomaniak", "hosting", "domains", "DNS", "mail", "kDrive", "account_overview"):
+    for word in ("Infomaniak", "hosting", "domains", "DNS", "mail", "kDrive"):
         assert word in instructions
+    assert "account_overview" not in instructions  # the account toolset is not enabled here
     assert "Fake reads for tests." in instructions
     assert "read-only mode" in instructions
     assert info is not None

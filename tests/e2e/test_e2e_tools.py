@@ -36,6 +36,8 @@ async def test_account_overview(sandbox_server: Callable[[], MCPServer[Any]], tr
     async with connect(sandbox_server(), transport, era) as client:
         names = {t.name for t in (await client.list_tools()).tools}
         result = await client.call_tool("account_overview", {})
+        if era == "legacy":
+            assert "Start with account_overview" in (client.instructions or "")
     assert {"account_overview", "account_list_products", "dns_list_records"} <= names
     assert not result.is_error, text_of(result)
     overview = result.structured_content

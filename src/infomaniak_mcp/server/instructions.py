@@ -15,9 +15,8 @@ PREAMBLE = (
     "infomaniak-mcp administers an Infomaniak account (the Swiss cloud provider): organisations and "
     "their products, web hosting (sites, databases, Node.js), domains and DNS zones and records, "
     "mail hostings and mailboxes, kDrive, users and teams. Tools are named <toolset>_<verb>_<noun>.\n"
-    "How ids flow: never guess an id. Start with account_overview to get the organisations "
-    "(account ids) and their products; list tools return the ids (and names) that get/update tools "
-    "take. DNS zones are addressed by domain name.\n"
+    "How ids flow: never guess an id. {start}; list tools return the ids (and names) that get/update "
+    "tools take. DNS zones are addressed by domain name.\n"
     "Safety: read tools (readOnlyHint) never change anything; call a write tool only when the user asked "
     "for that change. Errors come back as results with an error "
     "code, an explanation and the next step to take; follow the next step instead of retrying blindly. "
@@ -45,7 +44,12 @@ def build_instructions(
 ) -> str:
     """Preamble, mode notes, then one paragraph per enabled toolset (catalog order)."""
     enabled = set(toolset_names)
-    parts = [PREAMBLE]
+    start = (
+        "Start with account_overview to get the organisations (account ids) and their products"
+        if "account" in enabled
+        else "Start with a list tool to get the ids"
+    )
+    parts = [PREAMBLE.format(start=start)]
     if sandbox:
         parts.append(SANDBOX_NOTE)
     elif not configured:
