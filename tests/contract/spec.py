@@ -81,8 +81,8 @@ SPEC_EXCEPTIONS: tuple[SpecException, ...] = (
     SpecException(
         "optional",
         "087adaad_Account",
-        "Account lists in_process/waiting_payment/blocked_order_id as required top-level fields while its own "
-        "properties put them under `order`; the facts example (§7.1) has them nowhere at top level.",
+        "Account lists in_process/waiting_payment/blocked_order_id as required top-level fields while "
+        "its own properties put them under `order`; the facts example (§7.1) has none at top level.",
         fields=("in_process", "waiting_payment", "blocked_order_id"),
     ),
     SpecException(
@@ -118,26 +118,29 @@ SPEC_EXCEPTIONS: tuple[SpecException, ...] = (
     SpecException(
         "data",
         "GET /1/accounts/{account_id}/products",
-        "data is typed `string` (shape not captured, facts §5.1); it is the account's products, as /1/products.",
+        "data is typed `string` (shape not captured, facts §5.1); it is the account's products, "
+        "as on /1/products.",
         schema={"type": "array", "items": _ref("087adaad_Product")},
     ),
     SpecException(
         "data",
         "GET /1/accounts/{account_id}/tags",
-        "data is typed `string`; it is the list of Tag objects {id, name, color, product_count} (facts §5.2, §7.14).",
+        "data is typed `string`; it is the list of Tag objects {id, name, color, product_count} "
+        "(facts §5.2, §7.14).",
         schema={"type": "array", "items": _ref("087adaad_Tag")},
     ),
     SpecException(
         "data",
         "GET /2/accounts/{account}/users",
-        "data is typed as ONE Userorpendinguser although the route is a paginated list (facts §5.2, §7.13).",
+        "data is typed as ONE Userorpendinguser although the route is a paginated list "
+        "(facts §5.2, §7.13).",
         schema={"type": "array", "items": _ref("087adaad_Userorpendinguser")},
     ),
     SpecException(
         "data",
         "GET /3/drive/{drive_id}/files/{file_id}/files",
-        "data is `oneOf [array<DirectoryV3>, array<FileV3>]`, which rejects every folder holding both kinds and "
-        "every empty folder; it is an array whose items are directories or files (facts §5.8, AK).",
+        "data is `oneOf [array<DirectoryV3>, array<FileV3>]`, which rejects every folder holding both "
+        "kinds and every empty folder; it is an array of directories or files (facts §5.8, AK).",
         schema={"type": "array", "items": {"anyOf": [_ref("91ac10ff_DirectoryV3"), _ref("91ac10ff_FileV3")]}},
     ),
 )
@@ -456,7 +459,9 @@ def validate_request(method: str, path_template: str, query: Mapping[str, Any], 
         problems.append("a body was sent but the operation documents none")
     if problems:
         raise SpecValidationError(
-            f"{method.upper()} {path_template} request: " + "; ".join(problems) + f"\nquery={dict(query)} body={body}"
+            f"{method.upper()} {path_template} request: "
+            + "; ".join(problems)
+            + f"\nquery={dict(query)} body={body}"
         )
 
 

@@ -53,7 +53,9 @@ CASES: list[Case] = [
     Case("GET", "/1/accounts/412301"),
     Case("GET", "/1/accounts/999", status=404),
     Case("GET", "/1/products"),
-    Case("GET", "/1/products", {"account_id": "412301", "service_name": "domain", "page": "1", "per_page": "3"}),
+    Case(
+        "GET", "/1/products", {"account_id": "412301", "service_name": "domain", "page": "1", "per_page": "3"}
+    ),
     Case("GET", "/1/products", {"limit": "5", "skip": "5"}),
     Case("GET", "/1/products", {"return": "total"}),
     Case("GET", "/1/products", {"fqdn": "alpage-shop.ch", "order_by": "expired_at", "order": "desc"}),
@@ -63,7 +65,11 @@ CASES: list[Case] = [
     Case("GET", f"/1/async/tasks/{TASK_MARKER}"),
     # governance (facts §5.2)
     Case("GET", "/2/accounts/412301/users"),
-    Case("GET", "/2/accounts/412301/users", {"page": "2", "per_page": "3", "search": "a", "order_by": "last_name"}),
+    Case(
+        "GET",
+        "/2/accounts/412301/users",
+        {"page": "2", "per_page": "3", "search": "a", "order_by": "last_name"},
+    ),
     Case("GET", "/2/accounts/412301/users", {"filter[has_otp]": "false"}),
     Case("GET", "/1/accounts/412301/teams"),
     Case("GET", "/1/accounts/412301/teams", {"page": "1", "per_page": "1", "order_by": "name"}),
@@ -79,9 +85,15 @@ CASES: list[Case] = [
     Case("GET", "/2/domains/alpage-digital.ch/dnssec/check"),
     Case("GET", "/2/domains/alpage-shop.ch/dnssec/check"),
     Case("POST", "/2/domains/alpage-shop.ch/dnssec/enable", body={}),
-    Case("POST", "/2/domains/atelier-rive-neuve.com/dnssec/enable", body={"dnssec_data": ["31589 13 2 ABCDEF"]}),
+    Case(
+        "POST", "/2/domains/atelier-rive-neuve.com/dnssec/enable", body={"dnssec_data": ["31589 13 2 ABCDEF"]}
+    ),
     Case("POST", "/2/domains/alpage-digital.ch/dnssec/disable"),
-    Case("PUT", "/2/domains/alpage-shop.ch/nameservers", body={"nameservers": ["ns1.example.net", "ns2.example.net"]}),
+    Case(
+        "PUT",
+        "/2/domains/alpage-shop.ch/nameservers",
+        body={"nameservers": ["ns1.example.net", "ns2.example.net"]},
+    ),
     Case("PUT", "/2/domains/atelier-rive-neuve.com/nameservers", body={"use_infomaniak_ns": True}),
     # DNS (facts §5.6)
     Case("GET", Z),
@@ -96,16 +108,36 @@ CASES: list[Case] = [
     Case("GET", f"{Z}/records"),
     Case("GET", "/2/zones/alpage-cloud.com/records", {"page": "2", "per_page": "50"}),
     Case("GET", f"{Z}/records", {"filter[types][]": ["MX", "TXT"], "with": "records_description"}),
-    Case("GET", f"{Z}/records", {"filter[source]": "_dmarc", "search": "DMARC", "order_by": "ttl", "order": "desc"}),
+    Case(
+        "GET",
+        f"{Z}/records",
+        {"filter[source]": "_dmarc", "search": "DMARC", "order_by": "ttl", "order": "desc"},
+    ),
     Case("GET", f"{Z}/records", {"return": "total"}),
     Case("POST", f"{Z}/records", body={"type": "A", "source": "new", "ttl": 300, "target": "203.0.113.99"}),
-    Case("POST", f"{Z}/records", body={"type": "MX", "source": ".", "ttl": 3600, "target": "20 mx2.example.net"}),
-    Case("POST", f"{Z}/records", body={"type": "CNAME", "source": "app", "ttl": 300, "target": "x.example.net"},
-         status=400),
-    Case("POST", f"{Z}/records", body={"type": "A", "source": "bad", "ttl": 300, "target": "2001:db8::1"},
-         status=400),
-    Case("POST", f"{Z}/records", body={"type": "A", "source": ".", "ttl": 3600, "target": "203.0.113.10"},
-         status=400),
+    Case(
+        "POST",
+        f"{Z}/records",
+        body={"type": "MX", "source": ".", "ttl": 3600, "target": "20 mx2.example.net"},
+    ),
+    Case(
+        "POST",
+        f"{Z}/records",
+        body={"type": "CNAME", "source": "app", "ttl": 300, "target": "x.example.net"},
+        status=400,
+    ),
+    Case(
+        "POST",
+        f"{Z}/records",
+        body={"type": "A", "source": "bad", "ttl": 300, "target": "2001:db8::1"},
+        status=400,
+    ),
+    Case(
+        "POST",
+        f"{Z}/records",
+        body={"type": "A", "source": ".", "ttl": 3600, "target": "203.0.113.10"},
+        status=400,
+    ),
     Case("GET", f"{Z}/records/{A_RECORD}"),
     Case("GET", f"{Z}/records/{A_RECORD}", {"with": "records_description"}),
     Case("GET", f"{Z}/records/1", status=404),
@@ -143,7 +175,9 @@ CASES: list[Case] = [
 def _with_task(case: Case, task: str) -> Case:
     if TASK_MARKER not in case.path:
         return case
-    return Case(case.method, case.path.replace(TASK_MARKER, task), case.query, case.body, case.status, case.token)
+    return Case(
+        case.method, case.path.replace(TASK_MARKER, task), case.query, case.body, case.status, case.token
+    )
 
 
 async def _call(case: Case) -> tuple[int, Any]:
@@ -155,7 +189,9 @@ async def _call(case: Case) -> tuple[int, Any]:
     async with httpx2.AsyncClient(
         transport=httpx2.ASGITransport(app=app), base_url="http://sandbox.localhost"
     ) as client:
-        response = await client.request(case.method, case.path, params=case.query, json=case.body, headers=headers)
+        response = await client.request(
+            case.method, case.path, params=case.query, json=case.body, headers=headers
+        )
     return response.status_code, response.json()
 
 
@@ -210,8 +246,10 @@ def test_route_templates_use_the_spec_parameter_names() -> None:
 
 def test_validator_rejects_a_wrong_body() -> None:
     """The validation is real: a record with a string id does not pass."""
-    body = {"result": "success", "data": {"id": "x", "source": ".", "type": "A", "ttl": 1, "target": "t",
-                                          "updated_at": 1}}
+    body = {
+        "result": "success",
+        "data": {"id": "x", "source": ".", "type": "A", "ttl": 1, "target": "t", "updated_at": 1},
+    }
     with pytest.raises(SpecValidationError):
         validate_response("GET", "/2/zones/{zone}/records/{record}", 200, body)
     with pytest.raises(SpecValidationError):

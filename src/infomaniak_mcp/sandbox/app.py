@@ -164,11 +164,15 @@ class FrontDoor:
                     raise ApiError(
                         429, "too_many_request", "Too many request", headers={"Retry-After": str(retry_after)}
                     )
-            return RequestContext(surface="public", request_id=request_id, token=token, scopes=state.tokens[token])
+            return RequestContext(
+                surface="public", request_id=request_id, token=token, scopes=state.tokens[token]
+            )
         cookies = cookie_parser(headers.get("cookie", ""))
         session = state.manager_sessions.get(cookies.get("SASESSION", ""))
         if session is None:
-            raise ApiError(401, "not_authorized", "Authorization required: the manager session is missing or expired")
+            raise ApiError(
+                401, "not_authorized", "Authorization required: the manager session is missing or expired"
+            )
         sent = headers.get("x-xsrf-token")
         cookie_value = unquote(cookies.get(XSRF_COOKIE, ""))
         if not sent or sent != cookie_value or sent != session.xsrf:
@@ -260,7 +264,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _crash(request: Request, exc: Exception) -> Response:
     logger.error("sandbox handler crashed: %s", type(exc).__name__)
     return JSONResponse(
-        {"result": "error", "error": {"code": "unexpected_error", "description": "An unexpected error occurred"}},
+        {
+            "result": "error",
+            "error": {"code": "unexpected_error", "description": "An unexpected error occurred"},
+        },
         status_code=500,
     )
 

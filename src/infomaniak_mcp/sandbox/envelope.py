@@ -67,7 +67,9 @@ def validation_failed(*items: JSON) -> ApiError:
 
 
 def required(attribute: str) -> JSON:
-    return rule("validation_rule_required", attribute, f"The {attribute.replace('_', ' ')} field is required.")
+    return rule(
+        "validation_rule_required", attribute, f"The {attribute.replace('_', ' ')} field is required."
+    )
 
 
 def not_found(what: str = "Object") -> ApiError:

@@ -53,7 +53,9 @@ class FaultRule:
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
-            raise FaultConfigError(f"unknown fault kind {self.kind!r}; expected one of {', '.join(FAULT_KINDS)}")
+            raise FaultConfigError(
+                f"unknown fault kind {self.kind!r}; expected one of {', '.join(FAULT_KINDS)}"
+            )
         if self.count is not None and self.count < 0:
             raise FaultConfigError("count must be >= 0 or null")
         if self.kind == "html_login" and self.status not in (None, 200, 302):
@@ -168,5 +170,5 @@ def rules_from_json(raw: Any) -> list[FaultRule]:
     if isinstance(raw, dict):
         raw = raw.get("rules", [raw])
     if not isinstance(raw, list):
-        raise FaultConfigError("fault configuration must be a list of rules or {\"rules\": [...]}")
+        raise FaultConfigError('fault configuration must be a list of rules or {"rules": [...]}')
     return [FaultRule.from_dict(item) for item in raw]

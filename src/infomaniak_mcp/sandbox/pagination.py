@@ -38,7 +38,9 @@ def q_str(request: Request, name: str) -> str | None:
     return value if value is not None and value != "" else None
 
 
-def q_int(request: Request, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int | None:
+def q_int(
+    request: Request, name: str, *, minimum: int | None = None, maximum: int | None = None
+) -> int | None:
     raw = q_str(request, name)
     if raw is None:
         return None
@@ -75,7 +77,11 @@ def q_list(request: Request, name: str) -> list[str]:
     """`name=a,b`, `name[]=a&name[]=b` and `name[0]=a` forms, in order."""
     out: list[str] = []
     for key, value in request.query_params.multi_items():
-        if key == name or key == f"{name}[]" or (key.startswith(f"{name}[") and key[len(name) + 1 : -1].isdigit()):
+        if (
+            key == name
+            or key == f"{name}[]"
+            or (key.startswith(f"{name}[") and key[len(name) + 1 : -1].isdigit())
+        ):
             out.extend(v for v in value.split(",") if v)
     return out
 

@@ -238,12 +238,22 @@ def _seed_accounts(state: SandboxState) -> None:
         }
 
     state.accounts[ACCOUNT_ALPAGE] = account(
-        ACCOUNT_ALPAGE, "Alpage Digital SA", "Avenue des Alpes 12", "1006", "Lausanne",
-        "https://www.alpage-digital.ch", 2900,
+        ACCOUNT_ALPAGE,
+        "Alpage Digital SA",
+        "Avenue des Alpes 12",
+        "1006",
+        "Lausanne",
+        "https://www.alpage-digital.ch",
+        2900,
     )
     state.accounts[ACCOUNT_RIVE] = account(
-        ACCOUNT_RIVE, "Atelier Rive-Neuve Sàrl", "Quai du Rhône 8", "1205", "Genève",
-        "https://www.rive-neuve.ch", 1500,
+        ACCOUNT_RIVE,
+        "Atelier Rive-Neuve Sàrl",
+        "Quai du Rhône 8",
+        "1205",
+        "Genève",
+        "https://www.rive-neuve.ch",
+        1500,
     )
 
 
@@ -352,7 +362,13 @@ def _seed_tags(state: SandboxState) -> None:
         (5103, ACCOUNT_ALPAGE, "clients", 7),
         (5104, ACCOUNT_RIVE, "interne", 1),
     ):
-        state.tags[tag_id] = {"id": tag_id, "name": name, "color": color, "product_count": 0, "_account_id": account_id}
+        state.tags[tag_id] = {
+            "id": tag_id,
+            "name": name,
+            "color": color,
+            "product_count": 0,
+            "_account_id": account_id,
+        }
     state.accounts[ACCOUNT_ALPAGE]["tags"] = tag_refs(state, 5101)
 
 
@@ -365,8 +381,26 @@ def _count_tags(state: SandboxState) -> None:
 
 def _seed_teams(state: SandboxState) -> None:
     for team_id, account_id, name, color, owner, members, perms, days in (
-        (3101, ACCOUNT_ALPAGE, "Développement", 3, 2002, [2001, 2002, 2003], [(14, "hosting", "technical")], 700),
-        (3102, ACCOUNT_ALPAGE, "Support", 5, 2001, [2004, 2005, 2007], [(29, "email_hosting", "technical")], 400),
+        (
+            3101,
+            ACCOUNT_ALPAGE,
+            "Développement",
+            3,
+            2002,
+            [2001, 2002, 2003],
+            [(14, "hosting", "technical")],
+            700,
+        ),
+        (
+            3102,
+            ACCOUNT_ALPAGE,
+            "Support",
+            5,
+            2001,
+            [2004, 2005, 2007],
+            [(29, "email_hosting", "technical")],
+            400,
+        ),
         (3103, ACCOUNT_RIVE, "Direction", 1, 2008, [2008, 2001], [(6, "domain", "sale")], 300),
     ):
         product_count = sum(

@@ -106,8 +106,16 @@ _DOMAINS: list[tuple[int, str, int, int, int, bool, list[str] | None, tuple[int,
     (1938304, "alpage-cloud.com", ACCOUNT_ALPAGE, 600, 95, False, None, ()),
     (1938305, "montagne-verte.ch", ACCOUNT_ALPAGE, 1700, 45, False, None, (5103,)),
     (1938306, "rive-neuve.ch", ACCOUNT_RIVE, 1480, 220, False, None, (5104,)),
-    (1938307, "atelier-rive-neuve.com", ACCOUNT_RIVE, 900, 31, False,
-     ["ns1.externe-dns.example", "ns2.externe-dns.example"], ()),
+    (
+        1938307,
+        "atelier-rive-neuve.com",
+        ACCOUNT_RIVE,
+        900,
+        31,
+        False,
+        ["ns1.externe-dns.example", "ns2.externe-dns.example"],
+        (),
+    ),
     (1938308, "cafe-du-lac.ch", ACCOUNT_RIVE, 700, 25, False, None, ()),
 ]
 

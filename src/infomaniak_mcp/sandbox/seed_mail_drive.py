@@ -114,7 +114,9 @@ def seed_mail(state: SandboxState) -> None:
     jonas["redirection"] = ["jonas.meier.perso@example.org"]
     jonas["_forwarding"] = {
         "is_enabled": True,
-        "redirect_adresses": [{"email": "jonas.meier.perso@example.org", "email_idn": "jonas.meier.perso@example.org"}],
+        "redirect_adresses": [
+            {"email": "jonas.meier.perso@example.org", "email_idn": "jonas.meier.perso@example.org"}
+        ],
         "has_dont_deliver": True,
         "has_forward_spam": False,
     }
@@ -124,7 +126,13 @@ def seed_mail(state: SandboxState) -> None:
 
 
 def _mailbox(
-    state: SandboxState, fqdn: str, name: str, aliases: list[str], created: int, login: int | None, used_mb: int
+    state: SandboxState,
+    fqdn: str,
+    name: str,
+    aliases: list[str],
+    created: int,
+    login: int | None,
+    used_mb: int,
 ) -> JSON:
     created_at = ago(state, created)
     box: JSON = {
@@ -169,8 +177,12 @@ def _mailbox(
         "has_technical_right": True,
         "permissions": {"has_technical_right": True, **_perm_flags(True)},
         "access_rights": _access_flags(),
-        "_forwarding": {"is_enabled": False, "redirect_adresses": [], "has_dont_deliver": False,
-                        "has_forward_spam": False},
+        "_forwarding": {
+            "is_enabled": False,
+            "redirect_adresses": [],
+            "has_dont_deliver": False,
+            "has_forward_spam": False,
+        },
         **_perm_flags(True),
         **_access_flags(),
     }
@@ -184,10 +196,28 @@ def _mailbox(
 
 def seed_drive(state: SandboxState) -> None:
     for drive_id, product_id, account_id, name, size_gib, used_gib, locked, tags, members in (
-        (DRIVE_ALPAGE, 501201, ACCOUNT_ALPAGE, "Alpage Documents", 1024, 214, False, (5101,),
-         [(2001, "admin"), (2002, "user"), (2003, "user"), (2005, "user"), (9001, "external")]),
-        (DRIVE_RIVE, 501202, ACCOUNT_RIVE, "Rive-Neuve Partage", 512, 97, True, (5104,),
-         [(2008, "admin"), (2001, "user"), (2009, "user"), (2010, "user")]),
+        (
+            DRIVE_ALPAGE,
+            501201,
+            ACCOUNT_ALPAGE,
+            "Alpage Documents",
+            1024,
+            214,
+            False,
+            (5101,),
+            [(2001, "admin"), (2002, "user"), (2003, "user"), (2005, "user"), (9001, "external")],
+        ),
+        (
+            DRIVE_RIVE,
+            501202,
+            ACCOUNT_RIVE,
+            "Rive-Neuve Partage",
+            512,
+            97,
+            True,
+            (5104,),
+            [(2008, "admin"), (2001, "user"), (2009, "user"), (2010, "user")],
+        ),
     ):
         product = add_product(
             state,
@@ -217,7 +247,8 @@ def seed_drive(state: SandboxState) -> None:
             "maintenance_at": ago(state, 6) if locked else None,
             "maintenance_types": (
                 [{"name": "invoice_overdue", "code": "invoice_overdue", "description": "Unpaid invoice"}]
-                if locked else []
+                if locked
+                else []
             ),
             "is_locked": locked,
             "is_demo": False,
@@ -231,12 +262,22 @@ def seed_drive(state: SandboxState) -> None:
             "bill_reference": "",
             "status": "ok",
             "version": "2",
-            "users": {"account": internal, "drive": internal,
-                      "external": [u for u, role in members if role == "external"], "internal": internal},
+            "users": {
+                "account": internal,
+                "drive": internal,
+                "external": [u for u, role in members if role == "external"],
+                "internal": internal,
+            },
             "teams": {"account": [], "drive": []},
-            "capabilities": {"use_versioning": True, "use_upload_compression": True, "use_team_space": True,
-                             "can_add_user": not locked, "can_rewind": True, "can_see_stats": True,
-                             "can_upgrade_to_ksuite": False},
+            "capabilities": {
+                "use_versioning": True,
+                "use_upload_compression": True,
+                "use_team_space": True,
+                "can_add_user": not locked,
+                "can_rewind": True,
+                "can_see_stats": True,
+                "can_upgrade_to_ksuite": False,
+            },
             "tags": product["tags"],
             "categories": [],
         }
@@ -249,8 +290,11 @@ def seed_drive(state: SandboxState) -> None:
 
 def _drive_user(state: SandboxState, drive: JSON, user_id: int, role: str) -> JSON:
     base = state.users.get(user_id) or {
-        "first_name": "Paul", "last_name": "Vermot", "display_name": "Paul Vermot",
-        "email": "paul.vermot@partenaire.example", "last_login_at": ago(state, 3),
+        "first_name": "Paul",
+        "last_name": "Vermot",
+        "display_name": "Paul Vermot",
+        "email": "paul.vermot@partenaire.example",
+        "last_login_at": ago(state, 3),
     }
     return {
         "id": user_id,
@@ -272,8 +316,13 @@ def _drive_user(state: SandboxState, drive: JSON, user_id: int, role: str) -> JS
         "last_connection_at": base["last_login_at"],
         "status": "active",
         "role": role,
-        "preference": {"color": "#0098FF", "hide": False, "default": drive["id"] == 140901, "default_page": "files",
-                       "ui": {"storage_warning_alert": True, "storage_limit_alert": True, "rag_ocr_promotion": False}},
+        "preference": {
+            "color": "#0098FF",
+            "hide": False,
+            "default": drive["id"] == 140901,
+            "default_page": "files",
+            "ui": {"storage_warning_alert": True, "storage_limit_alert": True, "rag_ocr_promotion": False},
+        },
         "private_storage": 0,
     }
 
@@ -281,8 +330,16 @@ def _drive_user(state: SandboxState, drive: JSON, user_id: int, role: str) -> JS
 _DIRS = ["Archives", "Clients", "Comptabilité", "Marketing", "Projets", "RH"]
 _FILES = [
     ("Offre-2026-{:03d}.pdf", "application/pdf", "pdf"),
-    ("Rapport-{:03d}.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "text"),
-    ("Budget-{:03d}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "spreadsheet"),
+    (
+        "Rapport-{:03d}.docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "text",
+    ),
+    (
+        "Budget-{:03d}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "spreadsheet",
+    ),
     ("Photo-{:03d}.jpg", "image/jpeg", "image"),
 ]
 

@@ -93,7 +93,9 @@ def _site(
                 "version": version,
                 "name": name,
                 "url": f"https://{fqdn}",
-                "link_admin": f"https://{fqdn}/wp-admin" if app_type == "wordpress" else f"https://{fqdn}/admin",
+                "link_admin": f"https://{fqdn}/wp-admin"
+                if app_type == "wordpress"
+                else f"https://{fqdn}/admin",
                 "is_complete": True,
             }
         )
@@ -115,13 +117,25 @@ def _site(
     }
     bare = fqdn[4:] if fqdn.startswith("www.") else None
     aliases: list[JSON] = [
-        {"name": fqdn, "fqdn_idn": fqdn, "can_update_dns": True, "is_synonym": False, "is_main": True,
-         "is_protected": True},
+        {
+            "name": fqdn,
+            "fqdn_idn": fqdn,
+            "can_update_dns": True,
+            "is_synonym": False,
+            "is_main": True,
+            "is_protected": True,
+        },
     ]
     if bare:
         aliases.append(
-            {"name": bare, "fqdn_idn": bare, "can_update_dns": True, "is_synonym": True, "is_main": False,
-             "is_protected": False}
+            {
+                "name": bare,
+                "fqdn_idn": bare,
+                "can_update_dns": True,
+                "is_synonym": True,
+                "is_main": False,
+                "is_protected": False,
+            }
         )
     state.site_aliases[site_id] = aliases
     if ssl_status != "none":
@@ -154,15 +168,47 @@ def _certificate(state: SandboxState, site_id: int, fqdn: str, ssl_status: str) 
 
 
 def _seed_sites(state: SandboxState) -> None:
-    _site(state, 1250801, H_ALPAGE_WEB, "www.alpage-digital.ch", "apache_php",
-          ("wordpress", "6.6.2", "Site vitrine"), "ok", 2300)
-    _site(state, 1250802, H_ALPAGE_WEB, "www.alpage-shop.ch", "apache_php",
-          ("prestashop", "8.1.7", "Boutique"), "ok", 900)
-    _site(state, 1250803, H_ALPAGE_WEB, "staging.alpage-digital.ch", "apache_php",
-          ("wordpress", "6.1.1", "Préproduction"), "error", 600)
+    _site(
+        state,
+        1250801,
+        H_ALPAGE_WEB,
+        "www.alpage-digital.ch",
+        "apache_php",
+        ("wordpress", "6.6.2", "Site vitrine"),
+        "ok",
+        2300,
+    )
+    _site(
+        state,
+        1250802,
+        H_ALPAGE_WEB,
+        "www.alpage-shop.ch",
+        "apache_php",
+        ("prestashop", "8.1.7", "Boutique"),
+        "ok",
+        900,
+    )
+    _site(
+        state,
+        1250803,
+        H_ALPAGE_WEB,
+        "staging.alpage-digital.ch",
+        "apache_php",
+        ("wordpress", "6.1.1", "Préproduction"),
+        "error",
+        600,
+    )
     _site(state, 1250804, H_ALPAGE_NODE, "app.alpage-digital.ch", "nodejs", None, "ok", 330)
-    _site(state, 1250805, H_RIVE_WEB, "www.rive-neuve.ch", "apache_php",
-          ("wordpress", "6.6.2", "Atelier"), "ok", 1390)
+    _site(
+        state,
+        1250805,
+        H_RIVE_WEB,
+        "www.rive-neuve.ch",
+        "apache_php",
+        ("wordpress", "6.6.2", "Atelier"),
+        "ok",
+        1390,
+    )
     _site(state, 1250806, H_RIVE_WEB, "www.cafe-du-lac.ch", "apache_php", None, "none", 500)
     state.nodejs_apps[NODE_APP] = {
         "id": NODE_APP,
@@ -172,8 +218,12 @@ def _seed_sites(state: SandboxState) -> None:
         "ssl_status": "ok",
         "ips": [{"host": "203.0.113.20", "type": "ipv4"}, {"host": "2001:db8:10::20", "type": "ipv6"}],
         "storage": {"used": 734003200, "total": 21474836480},
-        "environments": {"node_version": "20", "start_command": "npm run start", "build_command": "npm ci",
-                         "port": 3000},
+        "environments": {
+            "node_version": "20",
+            "start_command": "npm run start",
+            "build_command": "npm ci",
+            "port": 3000,
+        },
         "_hosting_id": H_ALPAGE_NODE,
         "_site_id": 1250804,
         "_status": "Running",
@@ -190,19 +240,36 @@ def _seed_databases(state: SandboxState) -> None:
             "application": app,
             "disk_used": size_mb * 1048576,
             "permissions": [
-                {"user": u, "rights": {"read": True, "write": not u.endswith("_ro"), "admin": not u.endswith("_ro")}}
+                {
+                    "user": u,
+                    "rights": {"read": True, "write": not u.endswith("_ro"), "admin": not u.endswith("_ro")},
+                }
                 for u in users
             ],
             "backups": [ago(state, 1), ago(state, 2)],
             "operation_in_progress": False,
         }
 
-    wp = {"id": "98101", "type": "wordpress", "name": "Site vitrine", "location": "/sites/www.alpage-digital.ch"}
+    wp = {
+        "id": "98101",
+        "type": "wordpress",
+        "name": "Site vitrine",
+        "location": "/sites/www.alpage-digital.ch",
+    }
     shop = {"id": "98102", "type": "prestashop", "name": "Boutique", "location": "/sites/www.alpage-shop.ch"}
-    stg = {"id": "98103", "type": "wordpress", "name": "Préproduction", "location": "/sites/staging.alpage-digital.ch"}
+    stg = {
+        "id": "98103",
+        "type": "wordpress",
+        "name": "Préproduction",
+        "location": "/sites/staging.alpage-digital.ch",
+    }
     rn = {"id": "98105", "type": "wordpress", "name": "Atelier", "location": "/sites/www.rive-neuve.ch"}
-    database(H_ALPAGE_WEB, "al7pdg_wp", "WordPress www.alpage-digital.ch", wp, 182, ["al7pdg_wp", "al7pdg_ro"])
-    database(H_ALPAGE_WEB, "al7pdg_shop", "PrestaShop www.alpage-shop.ch", shop, 640, ["al7pdg_shop", "al7pdg_ro"])
+    database(
+        H_ALPAGE_WEB, "al7pdg_wp", "WordPress www.alpage-digital.ch", wp, 182, ["al7pdg_wp", "al7pdg_ro"]
+    )
+    database(
+        H_ALPAGE_WEB, "al7pdg_shop", "PrestaShop www.alpage-shop.ch", shop, 640, ["al7pdg_shop", "al7pdg_ro"]
+    )
     database(H_ALPAGE_WEB, "al7pdg_staging", "WordPress staging", stg, 96, ["al7pdg_wp"])
     database(H_RIVE_WEB, "rn4x2k_wp", "WordPress www.rive-neuve.ch", rn, 75, ["rn4x2k_wp"])
 
@@ -211,7 +278,8 @@ def _seed_databases(state: SandboxState) -> None:
             "name": name,
             "applications": apps,
             "permissions": [
-                {"database": db, "rights": {"read": True, "write": write, "admin": write}} for db, write in grants
+                {"database": db, "rights": {"read": True, "write": write, "admin": write}}
+                for db, write in grants
             ],
             "is_temporary": False,
             "operation_in_progress": False,

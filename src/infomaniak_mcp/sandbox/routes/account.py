@@ -29,7 +29,11 @@ USER_ORDER = {
 }
 TEAM_ORDER = {name: field_getter(name) for name in ("name", "created_at", "user_count", "product_count")}
 TEAM_USER_ORDER = {name: field_getter(name) for name in ("display_name", "last_login_at")}
-TAG_ORDER = {"id": field_getter("id"), "name": field_getter("name"), "products": field_getter("product_count")}
+TAG_ORDER = {
+    "id": field_getter("id"),
+    "name": field_getter("name"),
+    "products": field_getter("product_count"),
+}
 
 
 def _bool_filter(values: list[str]) -> bool:
@@ -48,11 +52,15 @@ async def list_account_users(request: Request) -> Response:
             rows = [r for r in rows if bool(r.get(key)) == wanted]
     if "has_otp" in filters:
         wanted = _bool_filter(filters["has_otp"])
-        rows = [r for r in rows if r["user_id"] is not None and state.users[r["user_id"]]["_has_2fa"] == wanted]
+        rows = [
+            r for r in rows if r["user_id"] is not None and state.users[r["user_id"]]["_has_2fa"] == wanted
+        ]
     if "role_type" in filters:
         rows = [r for r in rows if r["role_type"] in set(filters["role_type"])]
     if "state_in_account" in filters:
-        wanted_state = {"valid": "active"}.get(filters["state_in_account"][-1], filters["state_in_account"][-1])
+        wanted_state = {"valid": "active"}.get(
+            filters["state_in_account"][-1], filters["state_in_account"][-1]
+        )
         rows = [r for r in rows if r["state_in_account"] == wanted_state]
     if "user_ids" in filters:
         ids = {int(v) for v in filters["user_ids"] if v.isdigit()}
@@ -83,7 +91,11 @@ async def list_teams(request: Request) -> Response:
         ids = {int(v) for v in filters["user_ids"] if v.isdigit()}
         keep = {t["id"] for t in state_of(request).teams.values() if ids & set(t["_user_ids"])}
         teams = [t for t in teams if t["id"] in keep]
-    for key, field in (("owned_by_ids", "owned_by_id"), ("created_by_ids", "created_by_id"), ("team_ids", "id")):
+    for key, field in (
+        ("owned_by_ids", "owned_by_id"),
+        ("created_by_ids", "created_by_id"),
+        ("team_ids", "id"),
+    ):
         if key in filters:
             wanted = {int(v) for v in filters[key] if v.isdigit()}
             teams = [t for t in teams if t[field] in wanted]

@@ -65,7 +65,7 @@ async def move_clock(request: Request) -> Response:
         clock.set(set_to)
     else:
         raise validation_failed(
-            rule("validation_rule_required_without", "advance", "Send {\"advance\": seconds} or {\"set\": ts}.")
+            rule("validation_rule_required_without", "advance", 'Send {"advance": seconds} or {"set": ts}.')
         )
     return ok({"now": clock.now()})
 

@@ -31,9 +31,31 @@ PRODUCT_ORDER = {
     "service_name": field_getter("service_name"),
 }
 SERVICE_NAMES = (
-    "ai_tools", "backup", "certificate", "cloud", "cloud_hd", "custom_url", "dedicated_server", "domain", "drive",
-    "e_ticketing", "email_hosting", "hosting", "housing", "invitation", "jelastic", "ksuite", "mailing", "nas",
-    "public_cloud", "radio", "swiss_backup", "video", "vod", "web_hosting", "website_builder",
+    "ai_tools",
+    "backup",
+    "certificate",
+    "cloud",
+    "cloud_hd",
+    "custom_url",
+    "dedicated_server",
+    "domain",
+    "drive",
+    "e_ticketing",
+    "email_hosting",
+    "hosting",
+    "housing",
+    "invitation",
+    "jelastic",
+    "ksuite",
+    "mailing",
+    "nas",
+    "public_cloud",
+    "radio",
+    "swiss_backup",
+    "video",
+    "vod",
+    "web_hosting",
+    "website_builder",
 )
 
 
@@ -70,7 +92,9 @@ async def show_account(request: Request) -> Response:
 
 
 # ---- products ----------------------------------------------------------------------------------
-def _filter_products(state: SandboxState, allowed_accounts: list[int], criteria: dict[str, str]) -> list[JSON]:
+def _filter_products(
+    state: SandboxState, allowed_accounts: list[int], criteria: dict[str, str]
+) -> list[JSON]:
     items = [p for p in state.products.values() if p["account_id"] in allowed_accounts]
     for key, value in criteria.items():
         if key in ("account_id", "product_id", "service_id"):
@@ -106,7 +130,9 @@ async def list_products(request: Request) -> Response:
 async def list_account_products(request: Request) -> Response:
     account = get_account(request)
     filters = q_filters(request)
-    criteria = {k: v[-1] for k, v in filters.items() if k in ("customer_name", "internal_name", "service_id") and v}
+    criteria = {
+        k: v[-1] for k, v in filters.items() if k in ("customer_name", "internal_name", "service_id") and v
+    }
     items = _filter_products(state_of(request), [account["id"]], criteria)
     if filters.get("service_ids"):
         items = [p for p in items if str(p["service_id"]) in filters["service_ids"]]

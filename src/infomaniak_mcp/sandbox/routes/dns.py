@@ -35,15 +35,33 @@ from infomaniak_mcp.sandbox.state import SandboxState, public
 JSON = dict[str, Any]
 routes = RouteTable()
 
-CREATE_TYPES = ("A", "AAAA", "CAA", "CNAME", "DNAME", "DS", "MX", "NS", "SMIMEA", "SRV", "SSHFP", "TLSA", "TXT")
+CREATE_TYPES = (
+    "A",
+    "AAAA",
+    "CAA",
+    "CNAME",
+    "DNAME",
+    "DS",
+    "MX",
+    "NS",
+    "SMIMEA",
+    "SRV",
+    "SSHFP",
+    "TLSA",
+    "TXT",
+)
 ZONE_WITH = ("records", "records_description", "idn")
 RECORD_WITH = ("records_description", "idn")
-RECORD_ORDER = {name: field_getter(name) for name in ("id", "source_idn", "target", "type", "ttl", "updated_at")}
+RECORD_ORDER = {
+    name: field_getter(name) for name in ("id", "source_idn", "target", "type", "ttl", "updated_at")
+}
 TTL_MIN, TTL_MAX = 60, 86400
 LABEL = r"(\*|[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)"
 SOURCE_RE = re.compile(rf"^{LABEL}(\.{LABEL})*$", re.IGNORECASE)
 HEX_RE = re.compile(r"^[0-9a-fA-F]+$")
-CAA_RE = re.compile(r'^(\d{1,3})\s+(issue|issuewild|iodef|contactemail|contactphone)\s+("[^"]*"|\S+)$', re.IGNORECASE)
+CAA_RE = re.compile(
+    r'^(\d{1,3})\s+(issue|issuewild|iodef|contactemail|contactphone)\s+("[^"]*"|\S+)$', re.IGNORECASE
+)
 
 
 # ---- lookups -----------------------------------------------------------------------------------
@@ -59,7 +77,9 @@ def zone_of(request: Request, code: str = "object_not_found") -> JSON:
     fqdn = normalize_fqdn(str(request.path_params["zone"]))
     zone = state_of(request).zones.get(fqdn)
     if zone is None or zone["_account_id"] not in visible_account_ids(request):
-        raise ApiError(404, code, "Zone not found" if code == "object_not_found" else "The zone does not exist")
+        raise ApiError(
+            404, code, "Zone not found" if code == "object_not_found" else "The zone does not exist"
+        )
     return zone
 
 
@@ -84,17 +104,32 @@ def describe(record: JSON) -> JSON:
         if rtype == "MX":
             return {"priority": _part(int(parts[0]))}
         if rtype == "SRV":
-            return {"priority": _part(int(parts[0])), "weight": _part(int(parts[1])), "port": _part(int(parts[2]))}
+            return {
+                "priority": _part(int(parts[0])),
+                "weight": _part(int(parts[1])),
+                "port": _part(int(parts[2])),
+            }
         if rtype == "CAA":
             return {"flags": _part(int(parts[0])), "tag": _part(parts[1])}
         if rtype in ("TLSA", "SMIMEA"):
-            return {"usage": _part(int(parts[0])), "selector": _part(int(parts[1])),
-                    "matching_type": _part(int(parts[2]))}
+            return {
+                "usage": _part(int(parts[0])),
+                "selector": _part(int(parts[1])),
+                "matching_type": _part(int(parts[2])),
+            }
         if rtype == "DS":
-            return {"key_tag": _part(int(parts[0])), "algorithm": _part(int(parts[1])),
-                    "digest_type": _part(int(parts[2])), "digest": _part(parts[3])}
+            return {
+                "key_tag": _part(int(parts[0])),
+                "algorithm": _part(int(parts[1])),
+                "digest_type": _part(int(parts[2])),
+                "digest": _part(parts[3]),
+            }
         if rtype == "SSHFP":
-            return {"algorithm": _part(int(parts[0])), "digest_type": _part(int(parts[1])), "digest": _part(parts[2])}
+            return {
+                "algorithm": _part(int(parts[0])),
+                "digest_type": _part(int(parts[1])),
+                "digest": _part(parts[2]),
+            }
     except (IndexError, ValueError):
         return {}
     return {}
@@ -187,8 +222,12 @@ def validate_ttl(body: JSON, *, needed: bool) -> int | None:
         raise validation_failed(rule("validation_rule_integer", "ttl", "The ttl must be an integer."))
     if not TTL_MIN <= ttl <= TTL_MAX:
         raise validation_failed(
-            rule("validation_rule_between", "ttl", f"The ttl must be between {TTL_MIN} and {TTL_MAX}.",
-                 [TTL_MIN, TTL_MAX])
+            rule(
+                "validation_rule_between",
+                "ttl",
+                f"The ttl must be between {TTL_MIN} and {TTL_MAX}.",
+                [TTL_MIN, TTL_MAX],
+            )
         )
     return ttl
 
@@ -204,9 +243,13 @@ def normalize_source(raw: Any) -> str:
     return source
 
 
-def check_conflicts(records: dict[int, JSON], source: str, rtype: str, target: str, skip_id: int | None) -> None:
+def check_conflicts(
+    records: dict[int, JSON], source: str, rtype: str, target: str, skip_id: int | None
+) -> None:
     same_name = [r for r in records.values() if r["source"] == source and r["id"] != skip_id]
-    if rtype == "CNAME" and (source == "." or any(r["type"] != "CNAME" or r["target"] != target for r in same_name)):
+    if rtype == "CNAME" and (
+        source == "." or any(r["type"] != "CNAME" or r["target"] != target for r in same_name)
+    ):
         raise ApiError(400, "dns_record_mutual_exclusion", "A CNAME record cannot coexist with other records")
     if rtype != "CNAME" and any(r["type"] == "CNAME" for r in same_name):
         raise ApiError(400, "dns_record_mutual_exclusion", "A CNAME record already exists for this name")
@@ -231,7 +274,11 @@ async def create_zone(request: Request) -> Response:
     if fqdn in state.zones:
         raise ApiError(400, "zone_already_exists", "The zone already exists")
     domain = owning_domain(state, fqdn)
-    if not HOSTNAME_RE.match(fqdn) or domain is None or domain["_account_id"] not in visible_account_ids(request):
+    if (
+        not HOSTNAME_RE.match(fqdn)
+        or domain is None
+        or domain["_account_id"] not in visible_account_ids(request)
+    ):
         raise ApiError(404, "object_not_found", "No domain of this account can hold this zone")
     zone: JSON = {
         "id": state.new_id("zone", 309801),

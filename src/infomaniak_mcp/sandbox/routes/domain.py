@@ -99,12 +99,17 @@ async def list_domains_v2(request: Request) -> Response:
         items = [d for d in items if d["expires_at"] >= after]
     if before is not None:
         items = [d for d in items if d["expires_at"] <= before]
-    views = search([public(d) for d in sorted(items, key=lambda d: d["name"])], q_str(request, "search"), ("name",))
+    views = search(
+        [public(d) for d in sorted(items, key=lambda d: d["name"])], q_str(request, "search"), ("name",)
+    )
     direction = q_str(request, "order_dir")
     if direction is not None:
         check_in("order_dir", direction, ("asc", "desc"))
     views = order(
-        views, request, {"expiration": lambda d: d["expires_at"], "name": lambda d: d["name"]}, dir_param="order_dir"
+        views,
+        request,
+        {"expiration": lambda d: d["expires_at"], "name": lambda d: d["name"]},
+        dir_param="order_dir",
     )
     # the 2026 domain API names the page size `items` (XL); per_page is accepted too
     return paged(request, views, page_size=q_int(request, "items", minimum=1))
@@ -133,7 +138,8 @@ async def _zones_of_domain(request: Request) -> Response:
 
 
 routes.get("/2/domains/{domain}/zones", scope="domain:read")(_zones_of_domain)  # spec (api_domain_zone, page)
-routes.get("/2/domains/domains/{domain}/zones", scope="domain:read")(_zones_of_domain)  # facts §5.5 2026 form
+# facts §5.5, 2026 form
+routes.get("/2/domains/domains/{domain}/zones", scope="domain:read")(_zones_of_domain)
 
 
 async def _dnssec_check(request: Request) -> Response:
@@ -162,7 +168,9 @@ async def enable_dnssec(request: Request) -> Response:
     body = await json_body(request)
     data = body.get("dnssec_data")
     if data is not None and not (isinstance(data, list) and all(isinstance(x, str) for x in data)):
-        raise validation_failed(rule("validation_rule_array", "dnssec_data", "The dnssec data must be an array."))
+        raise validation_failed(
+            rule("validation_rule_array", "dnssec_data", "The dnssec data must be an array.")
+        )
     if not dns_managed(domain) and not data:
         # the zone is served elsewhere: the registry needs the DS/key data from the caller
         raise validation_failed(required("dnssec_data"))
@@ -187,7 +195,9 @@ async def _update_nameservers(request: Request) -> Response:
     if servers is None:
         raise validation_failed(required("nameservers"))
     if not isinstance(servers, list) or not all(isinstance(s, str) for s in servers):
-        raise validation_failed(rule("validation_rule_array", "nameservers", "The nameservers must be an array."))
+        raise validation_failed(
+            rule("validation_rule_array", "nameservers", "The nameservers must be an array.")
+        )
     cleaned = [normalize_fqdn(s) for s in servers]
     if len(cleaned) < 2:
         raise validation_failed(
@@ -196,11 +206,16 @@ async def _update_nameservers(request: Request) -> Response:
     bad = [s for s in cleaned if not HOSTNAME_RE.match(s)]
     if bad or len(set(cleaned)) != len(cleaned):
         raise validation_failed(
-            rule("validation_rule_hostname", "nameservers", "The nameservers must be distinct valid host names.")
+            rule(
+                "validation_rule_hostname",
+                "nameservers",
+                "The nameservers must be distinct valid host names.",
+            )
         )
     domain["_nameservers"] = cleaned
     return ok(True)
 
 
 routes.put("/2/domains/{domain}/nameservers", scope="domain:write")(_update_nameservers)  # spec → boolean
-routes.put("/2/domains/domains/{domain}/nameservers", scope="domain:write")(_update_nameservers)  # facts §5.5
+# facts §5.5, 2026 form
+routes.put("/2/domains/domains/{domain}/nameservers", scope="domain:write")(_update_nameservers)

@@ -34,7 +34,16 @@ routes = RouteTable()
 USER_ORDER = {name: field_getter(name) for name in ("display_name", "first_name", "last_name")}
 FILE_ORDER = {
     name: field_getter(name)
-    for name in ("added_at", "last_modified_at", "mime_type", "name", "revised_at", "size", "type", "updated_at")
+    for name in (
+        "added_at",
+        "last_modified_at",
+        "mime_type",
+        "name",
+        "revised_at",
+        "size",
+        "type",
+        "updated_at",
+    )
 }
 ROOT_ID = 1
 

@@ -26,7 +26,15 @@ from infomaniak_mcp.sandbox.state import SandboxState, public
 
 JSON = dict[str, Any]
 routes = RouteTable()
-SITE_WITH = ("ips", "applications", "application_types", "environments", "advanced_params", "urls", "ssl_infos")
+SITE_WITH = (
+    "ips",
+    "applications",
+    "application_types",
+    "environments",
+    "advanced_params",
+    "urls",
+    "ssl_infos",
+)
 ENVIRONMENTS = ("apache_php", "nodejs")
 
 
@@ -63,7 +71,9 @@ def render_site(state: SandboxState, site: JSON, withs: set[str]) -> JSON:
     if "ssl_infos" in withs:
         cert = state.certificates.get(site["id"])
         out["ssl_infos"] = (
-            {"status": cert["status"], "type": cert["type"], "expired_at": cert["expired_at"]} if cert else None
+            {"status": cert["status"], "type": cert["type"], "expired_at": cert["expired_at"]}
+            if cert
+            else None
         )
     return out
 
@@ -111,12 +121,19 @@ async def show_site(request: Request) -> Response:
 async def create_site(request: Request) -> Response:
     hosting = hosting_of(request)
     body = await json_body(request)
-    if not via_manager(request) or not all(k in body for k in ("fqdn", "directory", "force_fqdn", "environment")):
+    if not via_manager(request) or not all(
+        k in body for k in ("fqdn", "directory", "force_fqdn", "environment")
+    ):
         return _progress(request, {})  # success, progress id, nothing created (MG)
     environment = body["environment"]
     if environment not in ENVIRONMENTS:
         raise validation_failed(
-            rule("validation_rule_in", "environment", "The selected environment is invalid.", list(ENVIRONMENTS))
+            rule(
+                "validation_rule_in",
+                "environment",
+                "The selected environment is invalid.",
+                list(ENVIRONMENTS),
+            )
         )
     fqdn = str(body["fqdn"]).strip().rstrip(".").lower()
     if not HOSTNAME_RE.match(fqdn):
@@ -142,8 +159,14 @@ async def create_site(request: Request) -> Response:
         "_applications": [],
     }
     state.site_aliases[site_id] = [
-        {"name": fqdn, "fqdn_idn": fqdn, "can_update_dns": True, "is_synonym": False, "is_main": True,
-         "is_protected": True}
+        {
+            "name": fqdn,
+            "fqdn_idn": fqdn,
+            "can_update_dns": True,
+            "is_synonym": False,
+            "is_main": True,
+            "is_protected": True,
+        }
     ]
     return _progress(request, {"site_id": site_id, "fqdn": fqdn})
 
@@ -169,7 +192,9 @@ def prefixed(hosting: JSON, name: str) -> str:
     return name if name.startswith(prefix) else prefix + name
 
 
-@routes.post("/1/web_hostings/{hosting_id}/databases", scope="web")  # facts §5.4: public no-op / manager creates
+@routes.post(
+    "/1/web_hostings/{hosting_id}/databases", scope="web"
+)  # facts §5.4: public no-op / manager creates
 async def create_database(request: Request) -> Response:
     hosting = hosting_of(request)
     body = await json_body(request)
@@ -225,7 +250,12 @@ async def create_ftp_user(request: Request) -> Response:
         raise validation_failed(*missing)
     if body["connection_type"] not in ("ftp", "ssh"):
         raise validation_failed(
-            rule("validation_rule_in", "connection_type", "The selected connection type is invalid.", ["ftp", "ssh"])
+            rule(
+                "validation_rule_in",
+                "connection_type",
+                "The selected connection type is invalid.",
+                ["ftp", "ssh"],
+            )
         )
     if not isinstance(body["password"], str) or len(body["password"]) < 8:
         raise validation_failed(

@@ -81,7 +81,14 @@ async def list_mailboxes(request: Request) -> Response:
     hosting = mail_hosting_of(request)
     boxes = list(state_of(request).mailboxes[hosting["id"]].values())
     filters = q_filters(request)
-    for key in ("has_alias", "has_redirection", "has_responder", "has_anti_spam", "is_using_imap", "is_using_pop3"):
+    for key in (
+        "has_alias",
+        "has_redirection",
+        "has_responder",
+        "has_anti_spam",
+        "is_using_imap",
+        "is_using_pop3",
+    ):
         if key in filters:
             wanted = filters[key][-1].lower() in _TRUE
             boxes = [b for b in boxes if _flag(b, key) == wanted]

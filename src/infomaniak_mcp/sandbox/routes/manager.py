@@ -51,7 +51,10 @@ async def delete_site(request: Request) -> Response:
 @routes.delete("/proxy/1/web_hostings/{hosting_id}/databases/{database_name}", scope=None)  # facts §5.4 (HM)
 async def delete_database(request: Request) -> Response:
     hosting = hosting_of(request)
-    if state_of(request).databases[hosting["id"]].pop(str(request.path_params["database_name"]), None) is None:
+    if (
+        state_of(request).databases[hosting["id"]].pop(str(request.path_params["database_name"]), None)
+        is None
+    ):
         raise ApiError(404, "object_not_found", "Database not found")
     return ok(True)
 
@@ -63,7 +66,9 @@ async def list_aliases(request: Request) -> Response:
     return ok([dict(a) for a in state_of(request).site_aliases.get(site["id"], [])])
 
 
-@routes.post("/proxy/1/web_hostings/{hosting_id}/sites/{site_id}/aliases", scope=None)  # {aliases:[…]} → progress
+@routes.post(
+    "/proxy/1/web_hostings/{hosting_id}/sites/{site_id}/aliases", scope=None
+)  # {aliases:[…]} → progress
 async def add_aliases(request: Request) -> Response:
     site = site_of(request, hosting_of(request))
     body = await json_body(request)
@@ -75,17 +80,28 @@ async def add_aliases(request: Request) -> Response:
     for raw in aliases:
         name = str(raw).strip().rstrip(".").lower()
         if not HOSTNAME_RE.match(name):
-            raise validation_failed(rule("validation_rule_fqdn", "aliases", f"{raw!r} is not a valid host name."))
+            raise validation_failed(
+                rule("validation_rule_fqdn", "aliases", f"{raw!r} is not a valid host name.")
+            )
         if any(a["name"] == name for a in current):
             continue
         current.append(
-            {"name": name, "fqdn_idn": name, "can_update_dns": True, "is_synonym": True, "is_main": False,
-             "is_protected": False}
+            {
+                "name": name,
+                "fqdn_idn": name,
+                "can_update_dns": True,
+                "is_synonym": True,
+                "is_main": False,
+                "is_protected": False,
+            }
         )
-    return ok({"progress_id": state.add_task({"site_id": site["id"], "aliases": [a["name"] for a in current]})})
+    return ok(
+        {"progress_id": state.add_task({"site_id": site["id"], "aliases": [a["name"] for a in current]})}
+    )
 
 
-@routes.delete("/proxy/1/web_hostings/{hosting_id}/sites/{site_id}/aliases/{alias}", scope=None)  # facts §5.4
+# facts §5.4 (HM)
+@routes.delete("/proxy/1/web_hostings/{hosting_id}/sites/{site_id}/aliases/{alias}", scope=None)
 async def delete_alias(request: Request) -> Response:
     site = site_of(request, hosting_of(request))
     name = str(request.path_params["alias"]).lower()
