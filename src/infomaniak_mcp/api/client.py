@@ -60,7 +60,8 @@ class InfomaniakApi:
         (`limiter_for`) is used, so every client of one token shares the 60/min budget. With an
         injected transport (the in-process sandbox, tests) the client gets a fresh limiter of the
         same rate unless `limiter` is given: that server is not the shared Infomaniak quota.
-        The manager surface has its own limiter at the same rate. The token and the session
+        The manager surface has its own limiter at the same rate, and uses `manager_transport`
+        (default: `transport`, since the sandbox serves both surfaces). The token and the session
         cookies are registered with the redaction filter.
         """
         rate = settings.rate_limit_per_minute
