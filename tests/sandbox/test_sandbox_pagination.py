@@ -173,3 +173,15 @@ async def test_mailbox_filters_and_limit_skip(sbx: Harness) -> None:
     page = await sbx.data(path, params={"limit": 3, "skip": 9})
     assert len(page) == 1
     assert (await sbx.data(path, params={"return": "total"})) == 10
+
+
+async def test_drive_list_filters(sbx: Harness) -> None:
+    assert (await sbx.get("/2/drive")).status_code == 422  # account_id is required (spec)
+    locked = await sbx.data(
+        "/2/drive", params={"account_id": 412377, "maintenance_reasons[]": "invoice_overdue"}
+    )
+    assert [d["name"] for d in locked] == ["Rive-Neuve Partage"]
+    assert await sbx.data("/2/drive", params={"account_id": 412301, "in_maintenance": "true"}) == []
+    assert len(await sbx.data("/2/drive", params={"account_id": 412301, "tags[]": 5101})) == 1
+    bad = await sbx.get("/2/drive", params={"account_id": 412301, "maintenance_reasons[]": "holiday"})
+    assert bad.status_code == 422

@@ -162,3 +162,67 @@ def test_state_repr_hides_secrets() -> None:
     s = SandboxState.seeded()
     assert "sbx-" not in repr(s)
     assert "sbx-" not in repr(next(iter(s.manager_sessions.values())))
+
+
+def test_planted_catalogue_matches_the_data() -> None:
+    from infomaniak_mcp.sandbox.seed import PLANTED
+
+    s = SandboxState.seeded()
+    now = s.clock.now()
+    zones = sorted(s.zones)
+
+    def spf(zone: str) -> list[str]:
+        return _txt(s, zone, ".", "v=spf1")
+
+    boxes = [(b, h) for h in s.mail_hostings.values() for b in s.mailboxes[h["id"]].values()]
+    members = [r for rows in s.account_users.values() for r in rows]
+    found: dict[str, set[str]] = {
+        "product_expiring_within_30_days": {
+            p["customer_name"] for p in s.products.values() if now <= (p["expired_at"] or 0) <= now + 30 * DAY
+        },
+        "product_locked": {p["customer_name"] for p in s.products.values() if p["is_locked"]},
+        "drive_in_maintenance": {d["name"] for d in s.drives.values() if d["in_maintenance"]},
+        "dnssec_enabled": {n for n, d in s.domains.items() if d["options"]["dnssec"]},
+        "nameservers_not_infomaniak": {
+            n
+            for n, d in s.domains.items()
+            if not all(ns.endswith("infomaniak.com") for ns in d["_nameservers"])
+        },
+        "zone_without_spf": {z for z in zones if not spf(z)},
+        "zone_with_several_spf": {z for z in zones if len(spf(z)) > 1},
+        "zone_with_permissive_spf": {z for z in zones if any(t.endswith("+all") for t in spf(z))},
+        "zone_without_dmarc": {z for z in zones if not _txt(s, z, "_dmarc", "v=DMARC1")},
+        "zone_without_dkim": {
+            z for z in zones if not any(r["source"].endswith("._domainkey") for r in s.records[z].values())
+        },
+        "site_without_ssl": {x["main_fqdn"] for x in s.sites.values() if x["ssl_status"] == "none"},
+        "certificate_in_error": {c["main_fqdn"] for c in s.certificates.values() if c["status"] == "error"},
+        "certificate_expiring_within_30_days": {
+            c["main_fqdn"]
+            for c in s.certificates.values()
+            if c["is_valid"] and c["expired_at"] <= now + 30 * DAY
+        },
+        "outdated_wordpress": {
+            x["main_fqdn"]
+            for x in s.sites.values()
+            for a in x["_applications"]
+            if a["type"] == "wordpress" and a["version"] < "6.6"
+        },
+        "temporary_ftp_user": {
+            u["login"] for us in s.ftp_users.values() for u in us.values() if u["is_temporary"]
+        },
+        "user_without_2fa": {u["email"] for u in s.users.values() if not u["_has_2fa"]},
+        "user_inactive_over_a_year": {
+            u["email"] for u in s.users.values() if u["last_login_at"] < now - 365 * DAY
+        },
+        "pending_invitation": {m["email"] for m in members if m["state_in_account"] == "pending"},
+        "mailbox_forwarding_outside_without_copy": {
+            b["mailbox"]
+            for b, _ in boxes
+            if b["_forwarding"]["is_enabled"] and b["_forwarding"]["has_dont_deliver"]
+        },
+        "mailbox_never_used": {b["mailbox"] for b, _ in boxes if "imap_last_login_at" not in b},
+        "mailbox_stale_auto_reply": {b["mailbox"] for b, _ in boxes if b["has_auto_responder"]},
+        "mailbox_near_quota": {b["mailbox"] for b, h in boxes if b["size"] >= 0.9 * h["quota"] * 1048576},
+    }
+    assert found == {kind: set(targets) for kind, targets in PLANTED.items()}

@@ -34,8 +34,10 @@ www.rive-neuve.ch (WordPress), www.cafe-du-lac.ch (NO SSL: ssl_status `none`, no
 4 databases (al7pdg_wp, al7pdg_shop, al7pdg_staging, rn4x2k_wp), 4 database users (al7pdg_ro is a
 read-only user), 4 FTP/SSH users (al7pdg_agency is a TEMPORARY ftp user).
 
-DNS (seed_dns.py): 8 zones, one per domain, 173 records in all (alpage-cloud.com carries 110
-`node-NNN` A records, so it exceeds the implicit 100-record page). Planted:
+DNS (seed_dns.py): 8 zones, one per domain, 182 records in all: alpage-digital.ch 16,
+alpage-shop.ch 8, alpage-labs.dev 7, alpage-cloud.com 121 (110 `node-NNN` A records, so it exceeds
+the implicit 100-record page), montagne-verte.ch 7, rive-neuve.ch 11, atelier-rive-neuve.com 5,
+cafe-du-lac.ch 7. Every zone has the two Infomaniak NS records at the apex. Planted:
 - alpage-digital.ch: DNSSEC enabled (domain `options.dnssec`, v1 `has_dnssec` and the zone's
   `dnssec.is_enabled` agree); SPF, DMARC (p=quarantine) and DKIM present — the healthy one.
 - alpage-shop.ch: SPF + DKIM, NO DMARC.
@@ -57,6 +59,9 @@ kDrive: "Alpage Documents" (140901: 5 users incl. one external; 28 items in the 
 the v3 cursor list needs 3 pages at the default limit 10) and "Rive-Neuve Partage" (140902, locked).
 
 Manager: one session (`SANDBOX_SASESSION` / `SANDBOX_XSRF_TOKEN`) for user 2001.
+
+`PLANTED` lists the same problems in machine-readable form (kind → targets); a seed test checks
+it against the data, so audit tests can count on it.
 """
 
 from __future__ import annotations
@@ -113,6 +118,44 @@ _MEMBERSHIPS: dict[int, list[tuple[int, str, dict[str, bool]]]] = {
         (2009, "normal", {}),
         (2010, "normal", {}),
     ],
+}
+
+
+PLANTED: dict[str, tuple[str, ...]] = {
+    "product_expiring_within_30_days": ("Alpage Node", "alpage-shop.ch", "cafe-du-lac.ch"),
+    "product_locked": ("Rive-Neuve Partage",),
+    "drive_in_maintenance": ("Rive-Neuve Partage",),
+    "dnssec_enabled": ("alpage-digital.ch",),
+    "nameservers_not_infomaniak": ("atelier-rive-neuve.com",),
+    "zone_without_spf": ("alpage-labs.dev", "montagne-verte.ch", "atelier-rive-neuve.com"),
+    "zone_with_several_spf": ("alpage-cloud.com",),
+    "zone_with_permissive_spf": ("cafe-du-lac.ch",),
+    "zone_without_dmarc": (
+        "alpage-shop.ch",
+        "alpage-labs.dev",
+        "montagne-verte.ch",
+        "atelier-rive-neuve.com",
+        "cafe-du-lac.ch",
+    ),
+    "zone_without_dkim": (
+        "alpage-labs.dev",
+        "alpage-cloud.com",
+        "montagne-verte.ch",
+        "atelier-rive-neuve.com",
+        "cafe-du-lac.ch",
+    ),
+    "site_without_ssl": ("www.cafe-du-lac.ch",),
+    "certificate_in_error": ("staging.alpage-digital.ch",),
+    "certificate_expiring_within_30_days": ("www.alpage-shop.ch",),
+    "outdated_wordpress": ("staging.alpage-digital.ch",),
+    "temporary_ftp_user": ("al7pdg_agency",),
+    "user_without_2fa": ("camille.rochat@alpage-digital.ch",),
+    "user_inactive_over_a_year": ("jonas.meier@alpage-digital.ch",),
+    "pending_invitation": ("claire.morel@alpage-digital.ch",),
+    "mailbox_forwarding_outside_without_copy": ("jonas.meier@alpage-digital.ch",),
+    "mailbox_never_used": ("recrutement@alpage-digital.ch",),
+    "mailbox_stale_auto_reply": ("compta@rive-neuve.ch",),
+    "mailbox_near_quota": ("noreply@alpage-digital.ch",),
 }
 
 

@@ -24,11 +24,18 @@ JSON = dict[str, Any]
 routes = RouteTable()
 
 PRODUCT_ORDER = {
-    "id": field_getter("id"),
-    "customer_name": field_getter("customer_name"),
-    "expired_at": field_getter("expired_at"),
-    "created_at": field_getter("created_at"),
-    "service_name": field_getter("service_name"),
+    name: field_getter(name)
+    for name in (
+        "id",
+        "account_id",
+        "service_id",
+        "service_name",
+        "customer_name",
+        "internal_name",
+        "fqdn",
+        "created_at",
+        "expired_at",
+    )
 }
 SERVICE_NAMES = (
     "ai_tools",

@@ -76,6 +76,14 @@ async def list_drives(request: Request) -> Response:
     ]
     if in_maintenance is not None:
         drives = [d for d in drives if d["in_maintenance"] == in_maintenance]
+    reasons = q_list(request, "maintenance_reasons")
+    for reason in reasons:
+        check_in("maintenance_reasons", reason, ("demo_end", "invoice_overdue", "not_renew", "technical"))
+    if reasons:
+        drives = [d for d in drives if d.get("maintenance_reason") in reasons]
+    tags = {int(t) for t in q_list(request, "tags") if t.isdigit()}
+    if tags:
+        drives = [d for d in drives if any(t["id"] in tags for t in d["tags"])]
     return kdrive_paged(request, drives)
 
 
