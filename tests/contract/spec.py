@@ -1,7 +1,7 @@
 """The official OpenAPI spec, loaded once, and validators for requests and responses.
 
-Spec: `../shared/infomaniak-openapi/infomaniak-openapi-merged-2025-12.clean.json` (override with
-env `INFOMANIAK_OPENAPI_SPEC`). Tests that need it skip with a clear reason when it is absent.
+Spec: the cleaned official export bundled at `src/infomaniak_mcp/spec/*.clean.json.gz` (override with
+env `INFOMANIAK_OPENAPI_SPEC`). It is never skipped: a missing spec fails the tests.
 
 Responses are validated with **openapi-core** (`OpenAPI.from_dict` with spec validation disabled,
 because the export is not a valid OpenAPI 3.1 document even after cleaning; see the spec README).
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import gzip
 import json
 import os
 import re
@@ -40,11 +41,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 SPEC_ENV = "INFOMANIAK_OPENAPI_SPEC"
-_DEFAULT_SPEC = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "infomaniak-openapi"
-    / "infomaniak-openapi-merged-2025-12.clean.json"
+# The official export, cleaned (`../shared/infomaniak-openapi/clean_spec.py`), bundled gzipped in the package.
+BUNDLED_SPEC = (
+    Path(__file__).resolve().parents[2] / "src" / "infomaniak_mcp" / "spec" / "infomaniak-openapi-2025-12.clean.json.gz"
 )
 HOST = "https://api.infomaniak.com"
 _URN = "urn:infomaniak-openapi"
@@ -147,21 +146,23 @@ SPEC_EXCEPTIONS: tuple[SpecException, ...] = (
 
 
 # ---- loading ------------------------------------------------------------------------------------
-def spec_path() -> Path | None:
+def spec_path() -> Path:
+    """The spec to validate against: env `INFOMANIAK_OPENAPI_SPEC`, else the copy bundled in the package."""
     env = os.environ.get(SPEC_ENV)
-    path = Path(env) if env else _DEFAULT_SPEC
-    return path if path.is_file() else None
+    path = Path(env) if env else BUNDLED_SPEC
+    if not path.is_file():
+        raise FileNotFoundError(f"OpenAPI spec not found at {path} (set {SPEC_ENV} or restore {BUNDLED_SPEC})")
+    return path
 
 
 @functools.cache
 def raw_spec() -> dict[str, Any]:
+    """Loaded once per session. Never skipped: a missing spec is a failure, not a pass."""
     path = spec_path()
-    if path is None:
-        import pytest
-
-        pytest.skip(f"OpenAPI spec not found (set {SPEC_ENV}); expected {_DEFAULT_SPEC}")
-    with path.open(encoding="utf-8") as fh:
-        data: dict[str, Any] = json.load(fh)
+    raw = path.read_bytes()
+    if path.suffix == ".gz":
+        raw = gzip.decompress(raw)
+    data: dict[str, Any] = json.loads(raw)
     return data
 
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
+from mcp_types import Tool as MCPTool
 from pydantic import BaseModel
 
 from infomaniak_mcp import __version__
@@ -41,6 +42,7 @@ from infomaniak_mcp.server.errors import ReadOnlyModeError, error_result, intern
 from infomaniak_mcp.server.instructions import build_instructions
 from infomaniak_mcp.server.logs import configure_logging
 from infomaniak_mcp.server.registry import Selection, ToolSpec, toolsets
+from infomaniak_mcp.server.schemas import compact_schema
 
 if TYPE_CHECKING:
     from infomaniak_mcp.api.client import InfomaniakApi
@@ -207,6 +209,25 @@ def register_settings_secrets(settings: Settings) -> None:
             register_secret(secret.reveal())
 
 
+class InfomaniakServer(MCPServer[ServerState]):
+    """`MCPServer` publishing compact tool schemas (`server/schemas.py`), computed once."""
+
+    _compact_tools: list[MCPTool] | None = None
+
+    async def list_tools(self) -> list[MCPTool]:
+        if self._compact_tools is None:
+            self._compact_tools = [
+                tool.model_copy(
+                    update={
+                        "input_schema": compact_schema(tool.input_schema),
+                        "output_schema": compact_schema(tool.output_schema),
+                    }
+                )
+                for tool in await super().list_tools()
+            ]
+        return self._compact_tools
+
+
 def build_server(
     settings: Settings,
     selection: Selection,
@@ -234,7 +255,7 @@ def build_server(
             if api is not None:
                 await api.aclose()
 
-    server: MCPServer[ServerState] = MCPServer(
+    server = InfomaniakServer(
         name=SERVER_NAME,
         title=SERVER_TITLE,
         description=SERVER_DESCRIPTION,

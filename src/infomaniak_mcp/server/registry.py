@@ -117,7 +117,7 @@ def tool(
             raise RegistryError(f"tool {name!r} must be an async function")
         if not read_only and destructive is None:
             raise RegistryError(f"write tool {name!r} must say whether it is destructive")
-        doc = inspect.getdoc(fn) or ""
+        doc = " ".join((inspect.getdoc(fn) or "").split())  # one paragraph: fewer tokens
         if not doc:
             raise RegistryError(f"tool {name!r} needs a docstring (its description)")
         hints = get_type_hints(fn, include_extras=True)
