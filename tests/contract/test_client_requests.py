@@ -9,7 +9,7 @@ client method cannot slip past the contract.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx2
@@ -78,7 +78,7 @@ CALLS: dict[str, Call] = {
 
 
 @pytest.fixture
-async def recorded() -> AsyncIterator[list[RecordedExchange]]:
+async def recorded() -> list[RecordedExchange]:
     exchanges: list[RecordedExchange] = []
     app = create_app(faults=FaultConfig([]), recorder=exchanges, rate_limit=None)
     transport = httpx2.ASGITransport(app=app)
@@ -94,7 +94,7 @@ async def recorded() -> AsyncIterator[list[RecordedExchange]]:
     async with InfomaniakApi.from_settings(settings, transport=transport, limiter=unpaced) as api:
         for call in CALLS.values():
             await call(api)
-    yield exchanges
+    return exchanges
 
 
 async def test_every_request_the_client_sends_matches_the_spec(recorded: list[RecordedExchange]) -> None:
