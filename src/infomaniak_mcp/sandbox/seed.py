@@ -34,20 +34,23 @@ www.rive-neuve.ch (WordPress), www.cafe-du-lac.ch (NO SSL: ssl_status `none`, no
 4 databases (al7pdg_wp, al7pdg_shop, al7pdg_staging, rn4x2k_wp), 4 database users (al7pdg_ro is a
 read-only user), 4 FTP/SSH users (al7pdg_agency is a TEMPORARY ftp user).
 
-DNS (seed_dns.py): 8 zones, one per domain, 182 records in all: alpage-digital.ch 16,
-alpage-shop.ch 8, alpage-labs.dev 7, alpage-cloud.com 121 (110 `node-NNN` A records, so it exceeds
-the implicit 100-record page), montagne-verte.ch 7, rive-neuve.ch 11, atelier-rive-neuve.com 5,
-cafe-du-lac.ch 7. Every zone has the two Infomaniak NS records at the apex. Planted:
+DNS (seed_dns.py): 8 zones, one per domain, 188 records in all: alpage-digital.ch 16,
+alpage-shop.ch 11, alpage-labs.dev 8, alpage-cloud.com 121 (110 `node-NNN` A records, so it exceeds
+the implicit 100-record page), montagne-verte.ch 8, rive-neuve.ch 11, atelier-rive-neuve.com 6,
+cafe-du-lac.ch 7. Every zone has the two Infomaniak NS records at the apex. Planted (every audit
+finding is listed in `seed_dns.DNS_AUDIT_PLANTED`):
 - alpage-digital.ch: DNSSEC enabled (domain `options.dnssec`, v1 `has_dnssec` and the zone's
   `dnssec.is_enabled` agree); SPF, DMARC (p=quarantine) and DKIM present — the healthy one.
-- alpage-shop.ch: SPF + DKIM, NO DMARC.
-- alpage-labs.dev: no MX and NO SPF/DMARC (no null SPF either).
+- alpage-shop.ch: SPF + DKIM, NO DMARC; newsletter.: an invalid SPF (ip4 .300) and an invalid
+  DMARC (p=quarantaine); old. is a CNAME to a name that does not exist (legacy.alpage-digital.ch).
+- alpage-labs.dev: no MX and NO SPF/DMARC (no null SPF either); a wildcard `*` A record.
 - alpage-cloud.com: TWO SPF records (invalid), DMARC p=none, no DKIM.
-- montagne-verte.ch: MX but NO SPF, NO DMARC, NO DKIM; an A record with TTL 60.
+- montagne-verte.ch: MX but NO SPF, NO DMARC, NO DKIM; an A record with TTL 60; a backup MX
+  (backup-mx.) with no address.
 - rive-neuve.ch: SPF, DMARC p=reject, DKIM — healthy.
 - atelier-rive-neuve.com: nameservers delegated ELSEWHERE (is_dns_managed_by_infomaniak false);
   the Infomaniak zone is stale (record check answers 400 zone_not_managed_by_infomaniak_dns);
-  no SPF/DMARC.
+  no SPF/DMARC at the apex; mailing. has an SPF needing 11 DNS lookups (limit 10).
 - cafe-du-lac.ch: SPF `+all` (permissive), NO DMARC, no DKIM.
 
 Mail (seed_mail_drive.py): 15 mailboxes (10 on alpage-digital.ch, 5 on rive-neuve.ch). Planted:

@@ -14,6 +14,44 @@ INFOMANIAK_NS = ["ns41.infomaniak.com", "ns42.infomaniak.com"]
 MX_INFOMANIAK = "5 mta-gw.infomaniak.ch"
 SPF_INFOMANIAK = "v=spf1 include:spf.infomaniak.ch -all"
 Rec = tuple[str, str, int, str]
+# 11 DNS-lookup terms (9 includes, a, mx): over SPF's limit of 10
+SPF_TOO_MANY_LOOKUPS = (
+    "v=spf1 " + " ".join(f"include:_spf.mailer-{n}.example" for n in range(1, 10)) + " a mx -all"
+)
+
+# What `dns_audit_zones` must find in the seeded account, exactly: check → names (the zone for
+# zone-wide checks, the record's name otherwise). Consistent with seed.PLANTED's DNS entries
+# (zone_without_spf = spf_missing, zone_without_dmarc = dmarc_missing, ...); a test checks it.
+DNS_AUDIT_PLANTED: dict[str, tuple[str, ...]] = {
+    "zone_not_served": ("atelier-rive-neuve.com",),
+    "spf_multiple": ("alpage-cloud.com",),
+    "spf_allows_all": ("cafe-du-lac.ch",),
+    "spf_invalid": ("newsletter.alpage-shop.ch",),
+    "spf_too_many_lookups": ("mailing.atelier-rive-neuve.com",),
+    "spf_missing": ("alpage-labs.dev", "montagne-verte.ch", "atelier-rive-neuve.com"),
+    "dmarc_missing": (
+        "alpage-shop.ch", "alpage-labs.dev", "montagne-verte.ch", "atelier-rive-neuve.com", "cafe-du-lac.ch",
+    ),
+    "dmarc_invalid": ("_dmarc.newsletter.alpage-shop.ch",),
+    "mx_target_invalid": ("montagne-verte.ch",),
+    "cname_dangling": ("old.alpage-shop.ch",),
+    "dmarc_policy_none": ("_dmarc.alpage-cloud.com",),
+    "dmarc_no_rua": ("_dmarc.alpage-cloud.com",),
+    "dkim_missing": (
+        "alpage-labs.dev", "alpage-cloud.com", "montagne-verte.ch", "atelier-rive-neuve.com", "cafe-du-lac.ch",
+    ),
+    "mx_missing": ("alpage-labs.dev",),
+    "wildcard_record": ("*.alpage-labs.dev",),
+    "ttl_low": ("ftp.montagne-verte.ch",),
+    "caa_missing": (
+        "alpage-shop.ch", "alpage-labs.dev", "alpage-cloud.com", "montagne-verte.ch", "atelier-rive-neuve.com",
+        "cafe-du-lac.ch",
+    ),
+    "dnssec_disabled": (
+        "alpage-shop.ch", "alpage-labs.dev", "alpage-cloud.com", "montagne-verte.ch", "rive-neuve.ch",
+        "atelier-rive-neuve.com", "cafe-du-lac.ch",
+    ),
+}
 
 
 def _dkim(seed: str) -> str:
@@ -52,11 +90,15 @@ def _records() -> dict[str, list[Rec]]:
         (".", "TXT", 3600, "v=spf1 include:spf.infomaniak.ch ~all"),
         ("20240301._domainkey", "TXT", 3600, _dkim("alpage-shop.ch")),
         ("api", "A", 300, "203.0.113.31"),
+        ("newsletter", "TXT", 3600, "v=spf1 include:spf.infomaniak.ch ip4:203.0.113.300 ~all"),
+        ("_dmarc.newsletter", "TXT", 3600, "v=DMARC1; p=quarantaine"),
+        ("old", "CNAME", 3600, "legacy.alpage-digital.ch"),
     ]
     z["alpage-labs.dev"] = [
         *_base("alpage-labs.dev", "203.0.113.40", "2001:db8:40::1"),
         (".", "TXT", 3600, "site-verification=alpage-labs-7f3a9c"),
         ("demo", "CNAME", 3600, "app.alpage-digital.ch"),
+        ("*", "A", 3600, "203.0.113.40"),
     ]
     cloud: list[Rec] = [
         *_base("alpage-cloud.com", "198.51.100.10"),
@@ -73,6 +115,7 @@ def _records() -> dict[str, list[Rec]]:
     z["montagne-verte.ch"] = [
         *_base("montagne-verte.ch", "203.0.113.60"),
         (".", "MX", 3600, MX_INFOMANIAK),
+        (".", "MX", 3600, "20 backup-mx.montagne-verte.ch"),
         ("ftp", "A", 60, "203.0.113.61"),
         ("blog", "CNAME", 3600, "www.montagne-verte.ch"),
     ]
@@ -88,6 +131,7 @@ def _records() -> dict[str, list[Rec]]:
     z["atelier-rive-neuve.com"] = [
         *_base("atelier-rive-neuve.com", "203.0.113.70"),
         (".", "MX", 3600, MX_INFOMANIAK),
+        ("mailing", "TXT", 3600, SPF_TOO_MANY_LOOKUPS),
     ]
     z["cafe-du-lac.ch"] = [
         *_base("cafe-du-lac.ch", "203.0.113.90"),

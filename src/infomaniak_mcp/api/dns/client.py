@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from infomaniak_mcp.api._envelope import Paged
 from infomaniak_mcp.api._http import HttpCore, path_segment
 from infomaniak_mcp.api._models import parse_model
 from infomaniak_mcp.api.dns.models import DnsRecord, Zone
+
+
+def is_local_url(url: str) -> bool:
+    """True for the sandbox and loopback test servers (`*.localhost`, 127.0.0.0/8, ::1)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host == "localhost" or host.endswith(".localhost") or host.startswith("127.") or host == "::1"
 
 
 def _zone_path(zone: str) -> str:
@@ -77,3 +84,16 @@ class DnsClient:
     async def delete_record(self, zone: str, record_id: int) -> bool:
         """`DELETE /2/zones/{zone}/records/{record}` → True when deleted."""
         return bool(await self._http.delete(f"{_zone_path(zone)}/records/{path_segment(record_id)}"))
+
+    async def local_dns_responder(self) -> tuple[str, int]:
+        """`GET /_sandbox/dns`: (host, port) of the sandbox's DNS responder, started on first use.
+
+        Only for a local API (the in-process or loopback sandbox, see `is_local_url`); it is never
+        sent to Infomaniak. The sandbox answers for its zones there (UDP and TCP).
+        """
+        if not is_local_url(self._http.base_url):
+            raise ValueError("the DNS responder exists only in the local sandbox")
+        data = await self._http.get("/_sandbox/dns")
+        if not isinstance(data, dict) or not isinstance(data.get("port"), int):
+            raise ValueError("the sandbox did not say where its DNS responder listens")
+        return str(data.get("host", "127.0.0.1")), int(data["port"])

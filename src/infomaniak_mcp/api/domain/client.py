@@ -1,5 +1,6 @@
-"""Domains: `/1/domain/account/{id}` (v1 list), `/2/domains/domains/{d}` (v2 detail),
-`/2/domains/{d}/zones`, `/2/domains/{d}/dnssec/check`, `/2/domains/{d}/nameservers`."""
+"""Domains: `/1/domain/account/{id}` and `/1/domain/{d}` (v1 flags), `/2/domains/domains[/{d}]`
+(v2 list and detail), `/2/domains/{d}/zones`, `/2/domains/{d}/dnssec/{check,enable,disable}`,
+`/2/domains/{d}/nameservers`."""
 
 from __future__ import annotations
 
@@ -27,6 +28,31 @@ class DomainClient:
         path = f"/1/domain/account/{path_segment(account_id)}"
         return parse_list(DomainSummary, await self._http.get(path), method="GET", path=path)
 
+    async def get_domain_flags(self, domain: str) -> DomainSummary:
+        """`GET /1/domain/{domain}`: v1 flags (DNS managed here, DNSSEC pending, errors, IDN)."""
+        path = f"/1/domain/{_name(domain)}"
+        return await self._http.get_model(DomainSummary, path)
+
+    async def list_domains_v2(
+        self,
+        *,
+        account_id: int | None = None,
+        search: str | None = None,
+        tld: str | None = None,
+        expires_before: int | None = None,
+        order_by: str | None = None,
+        max_items: int = 5000,
+    ) -> Paged[Domain]:
+        """`GET /2/domains/domains` (page paging): dates and options; `expires_before` is Unix seconds."""
+        params = {
+            "account_id": account_id,
+            "search": search,
+            "tld": tld,
+            "expires_before": expires_before,
+            "order_by": order_by,
+        }
+        return await self._http.paginate("/2/domains/domains", params, model=Domain, max_items=max_items)
+
     async def get_domain(self, domain: str) -> Domain:
         """`GET /2/domains/domains/{domain}`: dates, options, contacts, EPP status."""
         return await self._http.get_model(Domain, f"/2/domains/domains/{_name(domain)}")
@@ -39,6 +65,17 @@ class DomainClient:
     async def check_dnssec(self, domain: str) -> DnssecStatus:
         """`GET /2/domains/{domain}/dnssec/check`."""
         return await self._http.get_model(DnssecStatus, f"/2/domains/{_name(domain)}/dnssec/check")
+
+    async def enable_dnssec(self, domain: str, *, dnssec_data: Sequence[str] | None = None) -> bool:
+        """`POST /2/domains/{domain}/dnssec/enable`; `dnssec_data` (DS/key lines) only for external NS."""
+        body: dict[str, Any] = {}
+        if dnssec_data:
+            body["dnssec_data"] = list(dnssec_data)
+        return bool(await self._http.post(f"/2/domains/{_name(domain)}/dnssec/enable", body))
+
+    async def disable_dnssec(self, domain: str) -> bool:
+        """`POST /2/domains/{domain}/dnssec/disable`."""
+        return bool(await self._http.post(f"/2/domains/{_name(domain)}/dnssec/disable", {}))
 
     async def update_nameservers(
         self,

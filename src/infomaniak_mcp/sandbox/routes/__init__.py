@@ -14,6 +14,7 @@ def all_routes() -> list[ApiRoute]:
         public.extend(module.routes.routes)
     return [
         *admin.routes.routes,
+        *dns.admin_routes.routes,
         *manager.routes.routes,
         *public,
         *(mirror_on_manager(route) for route in public),

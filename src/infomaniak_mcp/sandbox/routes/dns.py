@@ -13,6 +13,9 @@ Record rules (S25 enum and bounds, TF, HM, AM):
   400 `dns_record_mutual_exclusion`. The same source+type+target twice → 400
   `dns_record_already_exists`.
 - PUT takes `target` and `ttl` only (S25); other fields are ignored.
+
+Admin (`admin_routes`, full sandbox token): `GET /_sandbox/dns` starts the sandbox's DNS
+responder (`dns_server.py`) on first use and says where it listens; `DELETE` stops it.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from infomaniak_mcp.sandbox.state import SandboxState, public
 
 JSON = dict[str, Any]
 routes = RouteTable()
+admin_routes = RouteTable(surface="admin")
 
 CREATE_TYPES = (
     "A",
@@ -427,4 +431,23 @@ async def check_record(request: Request) -> Response:
         raise ApiError(
             400, "zone_not_managed_by_infomaniak_dns", "The domain does not use the Infomaniak name servers"
         )
+    return ok(True)
+
+
+# ---- the sandbox DNS responder (admin) ---------------------------------------------------------
+@admin_routes.get("/_sandbox/dns", scope=None)
+async def dns_responder(request: Request) -> Response:
+    from infomaniak_mcp.sandbox.dns_server import responder_for
+
+    responder = responder_for(request.app.state, state_of(request))
+    host, port = responder.address
+    return ok({"host": host, "port": port, "protocols": ["udp", "tcp"], "queries": responder.queries})
+
+
+@admin_routes.delete("/_sandbox/dns", scope=None)
+async def stop_dns_responder(request: Request) -> Response:
+    responder = getattr(request.app.state, "dns_responder", None)
+    if responder is not None:
+        responder.close()
+        request.app.state.dns_responder = None
     return ok(True)
