@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 from infomaniak_mcp import tools as tools_package
 from infomaniak_mcp.api.errors import NotFoundError
 from infomaniak_mcp.config import Secret, Settings
+from infomaniak_mcp.safety.plan import Plan, Step, fingerprint
 from infomaniak_mcp.server import registry
 from infomaniak_mcp.server.app import build_server
 from infomaniak_mcp.server.context import ToolContext
@@ -93,9 +94,12 @@ async def fake_get_failure(
 
 async def fakewrite_delete_thing(
     ctx: ToolContext, name: Annotated[str, Field(description="Thing to delete")]
-) -> Deleted:
-    """Delete a thing (fake write tool)."""
-    return Deleted(name=name, deleted=True)
+) -> Plan:
+    """Delete a thing (fake write tool: it only plans; no operation is registered, so it never applies)."""
+    step = Step(operation="fakewrite.delete_thing", params={"name": name}, resource=f"fakewrite:{name}",
+                description=f"Delete {name}")
+    return Plan(summary=f"Delete the thing {name}", steps=[step], risk="high", target_name=name,
+                fingerprint=fingerprint({"name": name}), reversible=False)
 
 
 HOME = "infomaniak_mcp.tools"  # importable; the fake tools are declared by the fixture below

@@ -11,6 +11,7 @@ import pytest
 
 from infomaniak_mcp import __version__
 from infomaniak_mcp.cli import main
+from infomaniak_mcp.server.app import local_principal
 from infomaniak_mcp.server.registry import ToolsetInfo
 
 SAFE_API = {"INFOMANIAK_API_TOKEN": "cli-test-token-123456", "INFOMANIAK_API_URL": "http://127.0.0.1:9"}
@@ -84,7 +85,7 @@ class TestCall:
     def test_prints_the_structured_result(self, capsys: pytest.CaptureFixture[str]) -> None:
         code, out, _ = run(capsys, "call", "fake_get_echo", "--args", '{"text": "from cron"}')
         assert code == 0
-        assert json.loads(out) == {"text": "from cron", "principal": "local"}
+        assert json.loads(out) == {"text": "from cron", "principal": local_principal()}
 
     def test_default_arguments(self, capsys: pytest.CaptureFixture[str]) -> None:
         code, out, _ = run(capsys, "call", "fake_get_echo")

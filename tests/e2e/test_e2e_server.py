@@ -9,7 +9,7 @@ import pytest
 from e2e_support import API_SECRET, CRASH_SECRET, FakeApi, ServerFactory, connect, text_of
 
 from infomaniak_mcp.config import TOKEN_HELP, Settings
-from infomaniak_mcp.server.app import is_tool_wrapper
+from infomaniak_mcp.server.app import is_tool_wrapper, local_principal
 from infomaniak_mcp.server.registry import Selection, get_spec, select_tools
 
 pytestmark = pytest.mark.anyio
@@ -47,7 +47,7 @@ async def test_call_returns_structured_content_and_text(
 
     async with connect(make_server(), transport, era) as client:
         result = await client.call_tool("fake_get_echo", {"text": "grüezi"}, progress_callback=on_progress)
-    principal = "local" if transport == "memory" else "http"
+    principal = local_principal() if transport == "memory" else "http"
     assert not result.is_error
     assert result.structured_content == {"text": "grüezi", "principal": principal}
     assert json.loads(text_of(result)) == {"text": "grüezi", "principal": principal}

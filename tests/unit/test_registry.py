@@ -13,6 +13,7 @@ import pytest
 from pydantic import Field
 
 from infomaniak_mcp import tools as tools_package
+from infomaniak_mcp.safety.plan import Plan, Step, fingerprint
 from infomaniak_mcp.server import registry
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import (
@@ -36,9 +37,14 @@ async def alpha_list_items(
     return Out(value=prefix)
 
 
-async def alpha_delete_item(ctx: ToolContext, name: Annotated[str, Field(description="Item name")]) -> Out:
+def _plan(name: str) -> Plan:
+    step = Step(operation="alpha.delete_item", resource=f"alpha:{name}", description=f"Delete {name}")
+    return Plan(summary=f"Delete {name}", steps=[step], risk="low", fingerprint=fingerprint(name), reversible=False)
+
+
+async def alpha_delete_item(ctx: ToolContext, name: Annotated[str, Field(description="Item name")]) -> Plan:
     """Delete an item."""
-    return Out(value=name)
+    return _plan(name)
 
 
 async def beta_get_thing(ctx: ToolContext) -> Out:
@@ -51,9 +57,9 @@ async def gamma_list_others(ctx: ToolContext) -> Out:
     return Out(value="others")
 
 
-async def gamma_create_other(ctx: ToolContext) -> Out:
+async def gamma_create_other(ctx: ToolContext) -> Plan:
     """Create another."""
-    return Out(value="created")
+    return _plan("other")
 
 
 HOME = "infomaniak_mcp.tools"  # an importable module: the fake toolsets' tools are declared below

@@ -185,7 +185,7 @@ class Plan(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    tool: str = Field(description="The tool that built the plan.")
+    tool: str = Field(default="", description="The tool that built the plan (filled in by the server).")
     summary: str = Field(description="One line: what will change.", min_length=1)
     steps: list[Step] = Field(description="Operations, run in this order.", min_length=1)
     diff: list[DiffEntry] = Field(default_factory=list, description="Before → after.")
@@ -194,6 +194,7 @@ class Plan(BaseModel):
     target_name: str = Field(default="", description="What a human must type to confirm high-risk plans.")
     fingerprint: str = Field(description="Fingerprint of the state the plan was built on.")
     reversible: bool = Field(description="Whether history_undo can revert it once applied.")
+    undo_of: str | None = Field(default=None, description="History id this plan reverts (history_undo only).")
 
     @field_validator("summary")
     @classmethod

@@ -3,14 +3,15 @@
 `build_server(settings, selection, api=...)` returns an `MCPServer`. For each spec it creates a
 wrapper whose signature is the spec's typed parameters (keyword-only) plus `ctx: Context`, and
 whose return annotation is the spec's output model, so the SDK publishes the `inputSchema` from
-the typed parameters (with their `Field` descriptions) and the `outputSchema` from the model. The
-wrapper:
+the typed parameters (with their `Field` descriptions) and the `outputSchema` from the model.
 
-1. refuses a write tool when the server is read-only (again, after the registration filter);
-2. answers `not_configured` (with how to create a token) when there is no API client;
-3. builds the `ToolContext` (settings, principal, API client, progress → `ctx.report_progress`);
-4. runs the tool body and returns `structuredContent` (the model) plus its concise text;
-5. maps `InfomaniakError` to an `isError` result and masks anything else (logged with a ref).
+- Read tools (`run_tool`): answer `not_configured` (with how to create a token) when there is no
+  API client; build the `ToolContext`; run the body; return `structuredContent` (the model) plus
+  its concise text; map `InfomaniakError` to an `isError` result and mask anything else (logged
+  with a ref); audit the call when `INFOMANIAK_MCP_AUDIT_READS=1`.
+- Write tools (`server/writes.py`): the signature also carries `confirmation_token` and two
+  resolved parameters (plan, human confirmation); the confirmation wrapper refuses in read-only
+  mode, confirms (elicitation or token), applies the stored steps, audits and records history.
 
 No tool has code of its own here: `is_tool_wrapper(fn)` tells whether a registered function is
 the generic wrapper (the registry tests assert it for every tool). The lifespan owns the API
@@ -36,16 +37,39 @@ from pydantic import BaseModel
 from infomaniak_mcp import __version__
 from infomaniak_mcp.api.errors import InfomaniakError, NotConfiguredError
 from infomaniak_mcp.config import TOKEN_HELP, Secret, Settings
+from infomaniak_mcp.safety.engine import ConfirmMode, SafetyEngine
 from infomaniak_mcp.safety.redact import register_secret
-from infomaniak_mcp.server.context import ToolContext
+from infomaniak_mcp.server.deps import (
+    FALLBACK_PRINCIPAL,
+    PRINCIPAL_SCOPE_KEY,
+    PrincipalResolver,
+    ServerDeps,
+    local_principal,
+    request_principal,
+)
 from infomaniak_mcp.server.errors import ReadOnlyModeError, error_result, internal_error_result
 from infomaniak_mcp.server.instructions import build_instructions
 from infomaniak_mcp.server.logs import configure_logging
 from infomaniak_mcp.server.registry import Selection, ToolSpec, toolsets
 from infomaniak_mcp.server.schemas import compact_schema
+from infomaniak_mcp.server.writes import run_write, write_parameters
 
 if TYPE_CHECKING:
     from infomaniak_mcp.api.client import InfomaniakApi
+
+__all__ = [
+    "PRINCIPAL_SCOPE_KEY",
+    "ApiSetup",
+    "InfomaniakServer",
+    "ServerState",
+    "build_server",
+    "create_api",
+    "is_tool_wrapper",
+    "local_principal",
+    "request_principal",
+    "sandbox_settings",
+    "structured",
+]
 
 logger = logging.getLogger("infomaniak_mcp.server")
 
@@ -55,13 +79,10 @@ SERVER_DESCRIPTION = (
     "Administer an Infomaniak account: organisations and products, web hosting, domains, DNS, "
     "mail, kDrive, users and teams."
 )
-# The HTTP transport stores the authenticated principal's name under this ASGI scope key.
-PRINCIPAL_SCOPE_KEY = "infomaniak_mcp.principal"
-LOCAL_PRINCIPAL = "local"
+LOCAL_PRINCIPAL = FALLBACK_PRINCIPAL
 CTX_PARAM = "ctx"
 SANDBOX_URL = "http://sandbox.localhost"
 
-PrincipalResolver = Callable[[Context[Any, Any]], str]
 _LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
@@ -72,61 +93,50 @@ class ServerState:
     settings: Settings
     api: InfomaniakApi | None
     selection: Selection
-
-
-def request_principal(ctx: Context[Any, Any]) -> str:
-    """The caller: the HTTP bearer token's name when the request carries one, else `"local"`."""
-    try:
-        request = ctx.request_context.request
-    except ValueError:  # no request (a direct in-process call)
-        return LOCAL_PRINCIPAL
-    scope = getattr(request, "scope", None)
-    if isinstance(scope, dict):
-        name = scope.get(PRINCIPAL_SCOPE_KEY)
-        if isinstance(name, str) and name:
-            return name
-    return LOCAL_PRINCIPAL
-
-
-@dataclass(frozen=True)
-class _Deps:
-    settings: Settings
-    api: InfomaniakApi | None
-    read_only: bool
-    principal_resolver: PrincipalResolver
-    clock: Callable[[], float] | None = None
+    safety: SafetyEngine
 
 
 async def run_tool(
-    spec: ToolSpec, deps: _Deps, ctx: Context[Any, Any], arguments: dict[str, Any]
+    spec: ToolSpec, deps: ServerDeps, ctx: Context[Any, Any], arguments: dict[str, Any]
 ) -> CallToolResult:
-    """Run one tool call through the common checks and error mapping."""
+    """Run one read tool call through the common checks and error mapping."""
+    principal = deps.principal_resolver(ctx)
+    error: Any = None
     try:
-        if deps.read_only and not spec.read_only:
-            raise ReadOnlyModeError(description=f"{spec.name} changes the account; this server is read-only.")
-        if deps.api is None and spec.extra.get("requires_api", True):
+        if not spec.read_only:  # write tools go through server/writes.py, never here
+            raise ReadOnlyModeError(description=f"{spec.name} changes the account and cannot run as a read.")
+        if deps.api is None and spec.requires_api:
             raise NotConfiguredError(description=TOKEN_HELP)
-        tool_ctx = ToolContext(
-            settings=deps.settings, principal=deps.principal_resolver(ctx), api_client=deps.api
-        )
-        if deps.clock is not None:
-            tool_ctx.clock = deps.clock
-        if _has_request(ctx):
-            tool_ctx.progress = ctx.report_progress
-        output = await spec.fn(tool_ctx, **arguments)
+        output = await spec.fn(deps.tool_context(ctx, principal), **arguments)
         if not isinstance(output, spec.output_model):
             raise TypeError(f"{spec.name} returned {type(output).__name__}, not {spec.output_model.__name__}")
-        return CallToolResult(
+        result = CallToolResult(
             content=[TextContent(type="text", text=output.to_text())],
             structured_content=structured(output),
         )
+        outcome = "ok"
     except MCPError:
         raise  # protocol-level (elicitation, input required): the SDK answers it
-    except InfomaniakError as error:
-        logger.info("tool %s answered %s", spec.name, error.code)
-        return error_result(error)
+    except InfomaniakError as exc:
+        logger.info("tool %s answered %s", spec.name, exc.code)
+        result, outcome, error = error_result(exc), exc.code, exc.to_dict()
     except Exception as exc:
-        return internal_error_result(spec.name, exc)
+        result = internal_error_result(spec.name, exc)
+        outcome, error = "internal_error", {"ref": (result.structured_content or {}).get("ref")}
+    if deps.safety.audit.audit_reads:
+        await _audit_read(deps, spec, principal, arguments, outcome, error)
+    return result
+
+
+async def _audit_read(
+    deps: ServerDeps, spec: ToolSpec, principal: str, arguments: dict[str, Any], outcome: str, error: Any
+) -> None:
+    try:
+        await deps.safety.audit.append_async(
+            principal=principal, tool=spec.name, phase="read", outcome=outcome, arguments=arguments, error=error
+        )
+    except Exception as exc:  # a read is not refused because its audit failed; the operator is told
+        logger.error("audit entry for read %s could not be written: %s", spec.name, exc)
 
 
 def _drop_optional_nulls(model: BaseModel, dumped: dict[str, Any]) -> dict[str, Any]:
@@ -160,24 +170,21 @@ def structured(output: BaseModel) -> dict[str, Any]:
     return _drop_optional_nulls(output, output.model_dump(mode="json", by_alias=True))
 
 
-def _has_request(ctx: Context[Any, Any]) -> bool:
-    try:
-        ctx.request_context  # noqa: B018  # raises ValueError outside a request
-    except ValueError:
-        return False
-    return True
-
-
-def _make_wrapper(spec: ToolSpec, deps: _Deps) -> Callable[..., Awaitable[CallToolResult]]:
+def _make_wrapper(spec: ToolSpec, deps: ServerDeps) -> Callable[..., Awaitable[CallToolResult]]:
     async def tool_wrapper(**kwargs: Any) -> CallToolResult:
-        ctx = kwargs.pop(CTX_PARAM)
-        return await run_tool(spec, deps, ctx, kwargs)
+        if spec.read_only:
+            ctx = kwargs.pop(CTX_PARAM)
+            return await run_tool(spec, deps, ctx, kwargs)
+        return await run_write(spec, deps, kwargs[CTX_PARAM], kwargs)
 
-    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in spec.parameters]
-    params.append(inspect.Parameter(CTX_PARAM, inspect.Parameter.KEYWORD_ONLY, annotation=Context))
+    if spec.read_only:
+        params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in spec.parameters]
+        params.append(inspect.Parameter(CTX_PARAM, inspect.Parameter.KEYWORD_ONLY, annotation=Context))
+    else:
+        params = write_parameters(spec, deps)
     annotations: dict[str, Any] = {p.name: p.annotation for p in params if p.annotation is not p.empty}
     annotations["return"] = spec.output_model
-    # The SDK reads the signature (schemas) and the annotations (to find the Context parameter).
+    # The SDK reads the signature (schemas, resolvers) and the annotations (to find the Context parameter).
     setattr(tool_wrapper, "__signature__", inspect.Signature(params, return_annotation=spec.output_model))  # noqa: B010
     tool_wrapper.__annotations__ = annotations
     tool_wrapper.__name__ = tool_wrapper.__qualname__ = spec.name
@@ -236,16 +243,21 @@ def build_server(
     principal_resolver: PrincipalResolver = request_principal,
     sandbox: bool = False,
     clock: Callable[[], float] | None = None,
+    safety: SafetyEngine | None = None,
+    confirm: ConfirmMode = "auto",
 ) -> MCPServer[ServerState]:
     """The MCP server exposing `selection`; it owns `api` and closes it when it stops.
 
     `principal_resolver` names the caller of each call (default: the HTTP bearer token's name, else
-    "local"); `sandbox` only adds a note to the instructions; `clock` pins `ToolContext.clock`.
+    the local user); `sandbox` only adds a note to the instructions; `clock` pins `ToolContext.clock`.
+    `safety` holds the confirmation tokens, audit log, history and locks (default: from the
+    environment, with confirmation mode `confirm`; nothing is written until a write happens).
     """
     configure_logging(settings.log_level)
     register_settings_secrets(settings)
-    deps = _Deps(settings, api, selection.read_only, principal_resolver, clock)
-    state = ServerState(settings=settings, api=api, selection=selection)
+    engine = safety if safety is not None else SafetyEngine.from_env(confirm=confirm)
+    deps = ServerDeps(settings, api, selection.read_only, principal_resolver, engine, clock)
+    state = ServerState(settings=settings, api=api, selection=selection, safety=engine)
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[ServerState]) -> AsyncIterator[ServerState]:

@@ -12,6 +12,7 @@ from infomaniak_mcp.config import TOKEN_HELP, Settings
 
 if TYPE_CHECKING:
     from infomaniak_mcp.api.client import InfomaniakApi
+    from infomaniak_mcp.safety.engine import SafetyEngine
 
 ProgressFn = Callable[[float, float | None, str | None], Awaitable[None]]
 
@@ -22,7 +23,7 @@ async def _no_progress(progress: float, total: float | None, message: str | None
 
 @dataclass
 class ToolContext:
-    """Per-call dependencies of a tool: settings, the API facade, the principal, progress."""
+    """Per-call dependencies of a tool: settings, the API facade, the principal, progress, safety."""
 
     settings: Settings
     principal: str = "local"
@@ -30,6 +31,8 @@ class ToolContext:
     progress: ProgressFn = field(default=_no_progress)
     clock: Callable[[], float] = time.time
     """Wall clock in Unix seconds (tests and the sandbox pin it)."""
+    safety_engine: SafetyEngine | None = None
+    """Audit log, history and tokens of this server (the audit and history tools read them)."""
 
     @property
     def api(self) -> InfomaniakApi:
@@ -37,3 +40,10 @@ class ToolContext:
         if self.api_client is None:
             raise NotConfiguredError(description=TOKEN_HELP)
         return self.api_client
+
+    @property
+    def safety(self) -> SafetyEngine:
+        """The server's safety engine (audit log, history); always set when the server runs a tool."""
+        if self.safety_engine is None:
+            raise RuntimeError("this ToolContext has no safety engine")
+        return self.safety_engine

@@ -72,3 +72,46 @@ def internal_error_result(tool: str, exc: BaseException, *, ref: str | None = No
         },
         is_error=True,
     )
+
+
+@dataclass
+class ConfirmationRefusedError(InfomaniakError):
+    """A write's confirmation was refused (bad token, wrong typed name…); nothing was changed.
+
+    `reason` is one of `safety.tokens.REASONS` or `name_mismatch`.
+    """
+
+    code: str = "confirmation_refused"
+    reason: str = "malformed"
+    default_next_step: ClassVar[str] = (
+        "Nothing was changed. Call the tool again without confirmation_token to get a fresh plan and token."
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "reason": self.reason}
+
+
+@dataclass
+class HumanConfirmationRequiredError(InfomaniakError):
+    """The server requires human confirmation (`--confirm elicit`) and this client cannot elicit."""
+
+    code: str = "human_confirmation_required"
+    description: str = (
+        "This server is configured so that a human confirms every change (--confirm elicit), and this "
+        "client cannot ask its user (it does not support form elicitation). Nothing was changed."
+    )
+    default_next_step: ClassVar[str] = (
+        "Use an MCP client that supports form elicitation, or ask the operator to restart the server "
+        "with --confirm auto to confirm with tokens."
+    )
+
+
+@dataclass
+class AuditUnavailableError(InfomaniakError):
+    """The audit log cannot be written; writes are refused until it is repaired."""
+
+    code: str = "audit_unavailable"
+    default_next_step: ClassVar[str] = (
+        "Nothing was changed. Ask the operator to run `infomaniak-mcp audit verify` and repair or move the "
+        "audit log aside."
+    )

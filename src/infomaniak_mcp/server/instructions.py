@@ -18,7 +18,10 @@ PREAMBLE = (
     "How ids flow: never guess an id. {start}; list tools return the ids (and names) that get/update "
     "tools take. DNS zones are addressed by domain name.\n"
     "Safety: read tools (readOnlyHint) never change anything; call a write tool only when the user asked "
-    "for that change. Errors come back as results with an error "
+    "for that change. A write tool first returns a plan: either the user is asked directly, or the result "
+    "has status confirmation_required with the plan and a confirmation_token; show the plan to the user "
+    "and, only if they agree, call the same tool with the same arguments plus confirmation_token. "
+    "Applied writes can be reverted with history_undo. Errors come back as results with an error "
     "code, an explanation and the next step to take; follow the next step instead of retrying blindly. "
     "Lists fetch every page up to a cap and say truncated: true when narrowing is needed."
 )

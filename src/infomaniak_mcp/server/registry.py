@@ -12,6 +12,12 @@ async def dns_list_records(ctx: ToolContext, zone: Annotated[str, Field(descript
     \"\"\"List the records of a DNS zone. …\"\"\"
 ```
 
+A write tool (`read_only=False`, `destructive=` required) returns a `safety.plan.Plan` instead:
+its body only reads the current state and describes the change. Its published output model is
+`server.outcome.WriteOutcome`, and the server's confirmation wrapper (`server/writes.py`) adds
+the `confirmation_token` argument, confirms, applies the stored steps, audits and records
+history (see docs/writing-tools.md).
+
 Selection (`select_tools`) implements `--toolsets`, `--tools`, `--exclude-tools` and
 `--read-only`; read-only mode filters write tools out here and is checked again at call time
 by the server wrapper.
@@ -67,13 +73,23 @@ class ToolSpec:
     read_only: bool
     title: str
     description: str
-    fn: Callable[..., Awaitable[ToolOutput]]
+    fn: Callable[..., Awaitable[Any]]  # ToolOutput (reads) or Plan (writes)
     output_model: type[ToolOutput]
     parameters: tuple[inspect.Parameter, ...]
     destructive: bool = False
     idempotent: bool = False
     open_world: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def covers(self) -> tuple[str, ...]:
+        """Documented operations this tool does ("GET /2/zones/{zone}/records"); see `tool(covers=)`."""
+        return tuple(self.extra.get("covers", ()))
+
+    @property
+    def requires_api(self) -> bool:
+        """False for tools that work without an Infomaniak token (audit log, history)."""
+        return bool(self.extra.get("requires_api", True))
 
     @property
     def annotations(self) -> dict[str, Any]:
@@ -88,6 +104,8 @@ class ToolSpec:
 
 
 _REGISTRY: dict[str, ToolSpec] = {}
+# Parameter names the confirmation wrapper adds to write tools (a tool may not declare them).
+RESERVED_PARAMETERS = frozenset({"confirmation_token", "plan_attempt_", "human_confirmation_"})
 _F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
 
 
@@ -103,8 +121,16 @@ def tool(
     destructive: bool | None = None,
     idempotent: bool = False,
     open_world: bool = False,
+    requires_api: bool = True,
+    covers: tuple[str, ...] = (),
 ) -> Callable[[_F], _F]:
-    """Declare a tool. `read_only` has no default; write tools must also say `destructive`."""
+    """Declare a tool. `read_only` has no default; write tools must also say `destructive`.
+
+    A read tool returns a `ToolOutput` subclass; a write tool returns a `Plan` (its output model
+    becomes `WriteOutcome`). `requires_api=False` lets a tool run without an API token.
+    `covers` names the documented operations the tool does (`"GET /2/zones/{zone}/records"`), so
+    `api_search_operations` points to it first.
+    """
 
     def decorator(declared: _F) -> _F:
         fn: Callable[..., Any] = declared
@@ -121,12 +147,13 @@ def tool(
         if not doc:
             raise RegistryError(f"tool {name!r} needs a docstring (its description)")
         hints = get_type_hints(fn, include_extras=True)
-        output = hints.get("return")
-        if not (inspect.isclass(output) and issubclass(output, ToolOutput)):
-            raise RegistryError(f"tool {name!r} must return a ToolOutput subclass")
+        output = _output_model(name, read_only, hints.get("return"))
         params = list(inspect.signature(fn).parameters.values())
         if not params or params[0].name != "ctx":
             raise RegistryError(f"tool {name!r}: first parameter must be 'ctx: ToolContext'")
+        reserved = sorted(RESERVED_PARAMETERS & {p.name for p in params})
+        if reserved:
+            raise RegistryError(f"tool {name!r}: parameter name(s) {reserved} are reserved for the server")
         resolved = tuple(p.replace(annotation=hints.get(p.name, p.annotation)) for p in params[1:])
         _REGISTRY[name] = ToolSpec(
             name=name,
@@ -140,10 +167,28 @@ def tool(
             destructive=bool(destructive),
             idempotent=idempotent,
             open_world=open_world,
+            extra=({} if requires_api else {"requires_api": False}) | ({"covers": tuple(covers)} if covers else {}),
         )
         return declared
 
     return decorator
+
+
+def _output_model(name: str, read_only: bool, annotation: Any) -> type[ToolOutput]:
+    """The published output model: the declared `ToolOutput` (reads) or `WriteOutcome` (writes → `Plan`)."""
+    if read_only:
+        if not (inspect.isclass(annotation) and issubclass(annotation, ToolOutput)):
+            raise RegistryError(f"tool {name!r} must return a ToolOutput subclass")
+        return annotation
+    from infomaniak_mcp.safety.plan import Plan
+    from infomaniak_mcp.server.outcome import WriteOutcome
+
+    if annotation is not Plan:
+        raise RegistryError(
+            f"write tool {name!r} must return a Plan (its body only reads and plans; the server "
+            "confirms and applies: see docs/writing-tools.md)"
+        )
+    return WriteOutcome
 
 
 def toolsets() -> dict[str, ToolsetInfo]:
@@ -157,6 +202,17 @@ def load_toolsets(names: Iterable[str]) -> None:
     catalog = toolsets()
     for name in names:
         importlib.import_module(catalog[name].module)
+
+
+def load_toolsets_for(names: Iterable[str]) -> None:
+    """Import the modules of the toolsets that own these operations or resource ids (`dns.x`, `dns:zone`).
+
+    A plan may need an operation (or `history_undo` a resource reader) of a toolset that is not
+    enabled; its module registers them on import. Names of no known toolset are ignored.
+    """
+    catalog = toolsets()
+    wanted = {name.replace(":", ".").split(".", 1)[0] for name in names}
+    load_toolsets(sorted(n for n in wanted if n in catalog))
 
 
 def all_specs(names: Iterable[str] | None = None) -> list[ToolSpec]:

@@ -32,5 +32,25 @@ TOOLSETS: dict[str, ToolsetInfo] = {
                 "every record of a zone (apex written '.'), filterable by type and name."
             ),
         ),
+        ToolsetInfo(
+            name="history",
+            title="History",
+            description="Writes applied through this server, and undoing them.",
+            module="infomaniak_mcp.tools.history",
+            default=True,
+            instructions=(
+                "history_list shows the writes applied through this server (newest first, reversible or "
+                "not); history_undo reverts one (re-creates a deleted record…) after confirmation, and "
+                "refuses when the resource changed since."
+            ),
+        ),
+        ToolsetInfo(
+            name="audit",
+            title="Audit log",
+            description="The audit log of planned, confirmed, applied and refused changes.",
+            module="infomaniak_mcp.tools.audit",
+            default=False,
+            instructions="audit_tail shows the latest audit entries; audit_search filters them.",
+        ),
     )
 }

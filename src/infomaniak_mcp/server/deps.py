@@ -1,0 +1,84 @@
+"""What every tool call shares: the server's dependencies, the caller's principal, the ToolContext.
+
+Principals: over HTTP, the name of the bearer token the request authenticated with (the
+transport stores it in the ASGI scope under `PRINCIPAL_SCOPE_KEY`); otherwise (stdio, in-process)
+the local user running the server (`getpass.getuser()`, `"local"` when it cannot be known).
+Confirmation tokens are bound to the principal and every audit entry carries it.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mcp.server.mcpserver import Context
+
+from infomaniak_mcp.config import Settings
+from infomaniak_mcp.safety.engine import SafetyEngine
+from infomaniak_mcp.server.context import ToolContext
+
+if TYPE_CHECKING:
+    from infomaniak_mcp.api.client import InfomaniakApi
+
+# The HTTP transport stores the authenticated principal's name under this ASGI scope key.
+PRINCIPAL_SCOPE_KEY = "infomaniak_mcp.principal"
+FALLBACK_PRINCIPAL = "local"
+
+PrincipalResolver = Callable[[Context[Any, Any]], str]
+
+
+@functools.cache
+def local_principal() -> str:
+    """The local user's name (the principal of stdio and in-process calls)."""
+    try:
+        name = getpass.getuser().strip()
+    except Exception:  # no user name in the environment nor the password database
+        return FALLBACK_PRINCIPAL
+    return name or FALLBACK_PRINCIPAL
+
+
+def request_principal(ctx: Context[Any, Any]) -> str:
+    """The caller: the HTTP bearer token's name when the request carries one, else the local user."""
+    try:
+        request = ctx.request_context.request
+    except ValueError:  # no request (a direct in-process call)
+        return local_principal()
+    scope = getattr(request, "scope", None)
+    if isinstance(scope, dict):
+        name = scope.get(PRINCIPAL_SCOPE_KEY)
+        if isinstance(name, str) and name:
+            return name
+    return local_principal()
+
+
+def has_request(ctx: Context[Any, Any]) -> bool:
+    try:
+        ctx.request_context  # noqa: B018  # raises ValueError outside a request
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class ServerDeps:
+    """The server-wide dependencies every tool call gets."""
+
+    settings: Settings
+    api: InfomaniakApi | None
+    read_only: bool
+    principal_resolver: PrincipalResolver
+    safety: SafetyEngine
+    clock: Callable[[], float] | None = None
+
+    def tool_context(self, ctx: Context[Any, Any], principal: str) -> ToolContext:
+        tool_ctx = ToolContext(
+            settings=self.settings, principal=principal, api_client=self.api, safety_engine=self.safety
+        )
+        if self.clock is not None:
+            tool_ctx.clock = self.clock
+        if has_request(ctx):
+            tool_ctx.progress = ctx.report_progress
+        return tool_ctx

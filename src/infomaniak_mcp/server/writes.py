@@ -1,0 +1,462 @@
+"""The confirmation wrapper: every write tool call is planned, confirmed, applied, audited, recorded here.
+
+```
+call(args, confirmation_token?) ──▶ resolvers (before the body; both protocol eras)
+   plan_attempt_ = tool body(args) → Plan        (skipped when a token is presented)
+   human_confirmation_ = Elicit(summary, diff, risk[, type target_name])  (client can elicit)
+        │
+        ├─ read-only server ───────────────▶ refused (read_only_mode)                 audit: rejected
+        ├─ token presented ─▶ redeem (HMAC, expiry, single use, tool + arguments + principal)
+        │      bad ────────────────────────▶ isError confirmation_refused(reason)    audit: rejected
+        │      ok ─▶ APPLY the stored plan
+        ├─ elicited: decline / cancel ─────▶ declined / cancelled                     audit: rejected
+        │            accept (+ typed name) ▶ APPLY the plan the human saw (wrong name: refused)
+        ├─ --confirm elicit, cannot elicit ▶ refused (human_confirmation_required)    audit: rejected
+        └─ otherwise ──────────────────────▶ confirmation_required + token, expires_at audit: plan
+
+APPLY(plan):  audit apply_attempt ─▶ locks of the steps' resource roots ─▶ rebuild the plan from
+   the current state; changed fingerprint → stale (fresh plan [+ token]), nothing changed, audit: plan
+   ─▶ run the STORED steps in order through `safety.operations` ─▶ history (pre-state; marks an
+   undone entry) ─▶ audit applied | failed ─▶ applied | partial | failed (+ report, history_id)
+```
+
+Elicitation goes through the SDK's resolver injection (`Resolve`/`Elicit`): on 2025-11-25 the
+question is a server-to-client request in the middle of the call, on 2026-07-28 the call answers
+`InputRequiredResult` and resumes when the client retries with the answer (the plan is rebuilt on
+that round; if it changed, the question changes and the SDK asks again). The wrapper's signature
+therefore carries two resolved parameters (`plan_attempt_`, `human_confirmation_`) besides the
+tool's own arguments and `confirmation_token`; none of them is published in the input schema
+except `confirmation_token`.
+
+Every call writes its audit entries before it returns. A write whose `plan` / `apply_attempt`
+entry cannot be written is refused (`audit_unavailable`). Tokens never reach the audit log (the
+bound arguments exclude `confirmation_token`, and the redactor scrubs `imc_…` anyway).
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import json
+import logging
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import anyio.to_thread
+from mcp.server.elicitation import AcceptedElicitation, CancelledElicitation, DeclinedElicitation, ElicitationResult
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.resolve import Elicit, Resolve
+from mcp_types import CallToolResult, TextContent
+from pydantic import BaseModel, Field
+
+from infomaniak_mcp.api.errors import InfomaniakError, NotConfiguredError
+from infomaniak_mcp.config import TOKEN_HELP
+from infomaniak_mcp.safety.audit import AuditError, Phase
+from infomaniak_mcp.safety.executor import ApplyReport, StepResult, apply_plan
+from infomaniak_mcp.safety.operations import OperationContext, get_operation, lock_key, run_step
+from infomaniak_mcp.safety.plan import Plan, Step
+from infomaniak_mcp.safety.tokens import ConfirmationError, bound_arguments
+from infomaniak_mcp.server.context import ToolContext
+from infomaniak_mcp.server.deps import ServerDeps
+from infomaniak_mcp.server.errors import (
+    AuditUnavailableError,
+    ConfirmationRefusedError,
+    HumanConfirmationRequiredError,
+    ReadOnlyModeError,
+    error_result,
+    internal_error_result,
+)
+from infomaniak_mcp.server.outcome import TOKEN_DESCRIPTION, TOKEN_PARAM, WriteOutcome, WriteStatus
+from infomaniak_mcp.server.registry import ToolSpec, load_toolsets_for
+
+logger = logging.getLogger("infomaniak_mcp.server")
+
+PLAN_PARAM = "plan_attempt_"
+CONFIRM_PARAM = "human_confirmation_"
+CTX_PARAM = "ctx"
+_DIFF_LINES = 20
+_VALUE_CHARS = 200
+
+
+class ConfirmForm(BaseModel):
+    """What the human answers for a low-risk plan."""
+
+    confirm: bool = Field(description="Apply this change now?")
+
+
+class TypedConfirmForm(BaseModel):
+    """What the human answers for a high-risk or irreversible plan: the target's name."""
+
+    name: str = Field(description="Type the exact name shown in the message to confirm.")
+
+
+class PlanAttempt:
+    """The plan resolver's result: a plan, the error that prevented it, or nothing (deferred)."""
+
+    __slots__ = ("arguments", "error", "plan")
+
+    def __init__(
+        self, plan: Plan | None = None, error: BaseException | None = None, arguments: dict[str, Any] | None = None
+    ) -> None:
+        self.plan = plan
+        self.error = error
+        self.arguments = arguments or {}
+
+    def __repr__(self) -> str:
+        return f"PlanAttempt(plan={self.plan is not None}, error={type(self.error).__name__ if self.error else None})"
+
+
+class StalePlan(Exception):
+    """Raised under the apply locks when the rebuilt plan's fingerprint differs."""
+
+    def __init__(self, plan: Plan) -> None:
+        super().__init__("the state changed since the plan was made")
+        self.plan = plan
+
+
+def can_elicit(ctx: Context[Any, Any]) -> bool:
+    """Whether the client declared form elicitation for this call (a bare `elicitation: {}` counts)."""
+    try:
+        capabilities = ctx.client_capabilities
+    except ValueError:  # outside a request
+        return False
+    elicitation = capabilities.elicitation if capabilities is not None else None
+    return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
+
+
+def _short(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= _VALUE_CHARS else text[: _VALUE_CHARS - 1] + "…"
+
+
+def elicitation_message(plan: Plan) -> str:
+    """What the human reads: summary, risk, diff, and how to confirm (deterministic for one plan)."""
+    risk = {"low": "low", "high": "HIGH", "irreversible": "IRREVERSIBLE — it cannot be undone"}[plan.risk]
+    lines = [f"{plan.tool}: {plan.summary}", f"Risk: {risk}", "Changes:"]
+    for entry in plan.diff[:_DIFF_LINES]:
+        where = entry.resource + (f" {entry.field}" if entry.field else "")
+        lines.append(f"- {where}: {_short(entry.before)} → {_short(entry.after)}")
+    if len(plan.diff) > _DIFF_LINES:
+        lines.append(f"- … and {len(plan.diff) - _DIFF_LINES} more")
+    if not plan.diff:
+        lines += [f"- {step.description}" for step in plan.steps[:_DIFF_LINES]]
+    if plan.requires_typed_confirmation:
+        lines.append(f"To apply it, type exactly: {plan.target_name}")
+    else:
+        lines.append("To apply it, accept with confirm = true; decline to change nothing.")
+    return "\n".join(lines)
+
+
+async def build_plan(spec: ToolSpec, tool_ctx: ToolContext, arguments: dict[str, Any]) -> Plan:
+    """Run the tool body (it only reads) and check that it returned a plan; the server names its tool."""
+    plan = await spec.fn(tool_ctx, **arguments)
+    if not isinstance(plan, Plan):
+        raise TypeError(f"{spec.name} returned {type(plan).__name__}, not Plan")
+    return plan if plan.tool == spec.name else plan.model_copy(update={"tool": spec.name})
+
+
+def _plain_arguments(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in kwargs.items() if k not in (TOKEN_PARAM, PLAN_PARAM, CONFIRM_PARAM, CTX_PARAM)}
+
+
+def make_resolvers(spec: ToolSpec, deps: ServerDeps) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The two resolvers of one write tool: build the plan, then (when the client can) ask the human."""
+
+    async def plan_resolver(**kwargs: Any) -> PlanAttempt:
+        ctx: Context[Any, Any] = kwargs[CTX_PARAM]
+        if kwargs.get(TOKEN_PARAM) or deps.read_only or (deps.api is None and spec.requires_api):
+            return PlanAttempt()  # decided in the wrapper; nothing to read
+        principal = deps.principal_resolver(ctx)
+        arguments = _plain_arguments(kwargs)
+        try:
+            plan = await build_plan(spec, deps.tool_context(ctx, principal), arguments)
+        except Exception as exc:  # reported (and audited) by the wrapper
+            return PlanAttempt(error=exc, arguments=arguments)
+        return PlanAttempt(plan=plan, arguments=arguments)
+
+    params = [inspect.Parameter(CTX_PARAM, inspect.Parameter.KEYWORD_ONLY, annotation=Context)]
+    params += [p.replace(kind=inspect.Parameter.KEYWORD_ONLY, default=inspect.Parameter.empty) for p in spec.parameters]
+    params.append(inspect.Parameter(TOKEN_PARAM, inspect.Parameter.KEYWORD_ONLY, annotation=str | None))
+    setattr(plan_resolver, "__signature__", inspect.Signature(params, return_annotation=PlanAttempt))  # noqa: B010
+    plan_resolver.__annotations__ = {p.name: p.annotation for p in params} | {"return": PlanAttempt}
+    plan_resolver.__qualname__ = f"plan_resolver[{spec.name}]"
+
+    async def confirm_resolver(
+        ctx: Context[Any, Any], attempt: Annotated[PlanAttempt, Resolve(plan_resolver)]
+    ) -> Elicit[BaseModel] | None:
+        plan = attempt.plan
+        if plan is None or not can_elicit(ctx):
+            return None
+        try:
+            principal = deps.principal_resolver(ctx)
+            await _audit(deps, spec, principal, attempt.arguments, "plan", "elicitation_requested", plan)
+        except AuditError as exc:
+            attempt.plan, attempt.error = None, AuditUnavailableError(description=str(exc))
+            return None
+        form: type[BaseModel] = TypedConfirmForm if plan.requires_typed_confirmation else ConfirmForm
+        return Elicit(elicitation_message(plan), form)
+
+    # Real objects, not the postponed strings (the SDK resolves hints; `plan_resolver` is local).
+    confirm_resolver.__annotations__ = {
+        "ctx": Context,
+        "attempt": Annotated[PlanAttempt, Resolve(plan_resolver)],
+        "return": Elicit[BaseModel] | None,
+    }
+    confirm_resolver.__qualname__ = f"confirm_resolver[{spec.name}]"
+    return plan_resolver, confirm_resolver
+
+
+def write_parameters(spec: ToolSpec, deps: ServerDeps) -> list[inspect.Parameter]:
+    """The wrapper's signature for a write tool: its arguments, `confirmation_token`, ctx, the resolvers."""
+    plan_resolver, confirm_resolver = make_resolvers(spec, deps)
+    kw = inspect.Parameter.KEYWORD_ONLY
+    token = Annotated[str | None, Field(description=TOKEN_DESCRIPTION, max_length=512)]
+    return [
+        *(p.replace(kind=kw) for p in spec.parameters),
+        inspect.Parameter(TOKEN_PARAM, kw, annotation=token, default=None),
+        inspect.Parameter(CTX_PARAM, kw, annotation=Context),
+        inspect.Parameter(PLAN_PARAM, kw, annotation=Annotated[PlanAttempt, Resolve(plan_resolver)]),
+        inspect.Parameter(
+            CONFIRM_PARAM, kw, annotation=Annotated[ElicitationResult[BaseModel], Resolve(confirm_resolver)]
+        ),
+    ]
+
+
+async def _audit(
+    deps: ServerDeps,
+    spec: ToolSpec,
+    principal: str,
+    arguments: dict[str, Any],
+    phase: Phase,
+    outcome: str,
+    plan: Plan | None = None,
+    *,
+    error: Any = None,
+    summary: str | None = None,
+) -> None:
+    await deps.safety.audit.append_async(
+        principal=principal,
+        tool=spec.name,
+        phase=phase,
+        outcome=outcome,
+        arguments=bound_arguments(arguments),
+        summary=summary if summary is not None else (plan.summary if plan is not None else ""),
+        resources=plan.resources if plan is not None else (),
+        error=error,
+        plan_fingerprint=plan.fingerprint if plan is not None else None,
+    )
+
+
+def outcome_result(outcome: WriteOutcome, *, is_error: bool = False) -> CallToolResult:
+    from infomaniak_mcp.server.app import structured
+
+    return CallToolResult(
+        content=[TextContent(type="text", text=outcome.to_text())],
+        structured_content=structured(outcome),
+        is_error=is_error,
+    )
+
+
+async def run_write(spec: ToolSpec, deps: ServerDeps, ctx: Context[Any, Any], kwargs: dict[str, Any]) -> CallToolResult:
+    """One write tool call (see the module docstring)."""
+    attempt: PlanAttempt = kwargs.get(PLAN_PARAM) or PlanAttempt()
+    confirmation = kwargs.get(CONFIRM_PARAM)
+    token = kwargs.get(TOKEN_PARAM)
+    call = WriteCall(spec, deps, ctx, _plain_arguments(kwargs))
+    return await call.run(token or None, attempt, confirmation)
+
+
+class WriteCall:
+    """The state of one write tool call."""
+
+    def __init__(self, spec: ToolSpec, deps: ServerDeps, ctx: Context[Any, Any], arguments: dict[str, Any]) -> None:
+        self.spec = spec
+        self.deps = deps
+        self.ctx = ctx
+        self.arguments = arguments
+        self.principal = deps.principal_resolver(ctx)
+        self.tool_ctx = deps.tool_context(ctx, self.principal)
+        self.attempted = False
+
+    # -- audit -------------------------------------------------------------------------------
+
+    async def audit(self, phase: Phase, outcome: str, plan: Plan | None = None, **extra: Any) -> None:
+        await _audit(self.deps, self.spec, self.principal, self.arguments, phase, outcome, plan, **extra)
+
+    async def audit_quietly(self, phase: Phase, outcome: str, plan: Plan | None = None, **extra: Any) -> str:
+        """Audit, but never let a broken log hide the call's own result; returns a note when it failed."""
+        try:
+            await self.audit(phase, outcome, plan, **extra)
+        except Exception as exc:
+            logger.error("audit entry %s/%s for %s could not be written: %s", phase, outcome, self.spec.name, exc)
+            return " Warning: the audit log could not be written; tell the server operator."
+        return ""
+
+    # -- dispatch ----------------------------------------------------------------------------
+
+    async def run(self, token: str | None, attempt: PlanAttempt, confirmation: Any) -> CallToolResult:
+        plan = attempt.plan
+        try:
+            if self.deps.read_only:
+                raise ReadOnlyModeError(description=f"{self.spec.name} changes the account; this server is read-only.")
+            if self.deps.api is None and self.spec.requires_api:
+                raise NotConfiguredError(description=TOKEN_HELP)
+            if token is not None:
+                return await self.with_token(token)
+            if attempt.error is not None:
+                raise attempt.error
+            if plan is None:
+                raise RuntimeError("no plan was built for this call")
+            if isinstance(confirmation, DeclinedElicitation | CancelledElicitation):
+                status: WriteStatus = "declined" if confirmation.action == "decline" else "cancelled"
+                return await self.refused_by_human(plan, status)
+            if isinstance(confirmation, AcceptedElicitation) and confirmation.data is not None:
+                return await self.with_elicitation(plan, confirmation.data)
+            if self.deps.safety.confirm == "elicit":
+                raise HumanConfirmationRequiredError()
+            return await self.issue(plan, "confirmation_required")
+        except ConfirmationError as refused:
+            error = ConfirmationRefusedError(description=refused.message, reason=refused.reason)
+            await self.audit_quietly("rejected", f"token_{refused.reason}", plan, error=error.to_dict())
+            return error_result(error)
+        except AuditError as exc:
+            logger.error("write %s refused: the audit log cannot be written: %s", self.spec.name, exc)
+            return error_result(AuditUnavailableError(description=f"the audit log cannot be written: {exc}"))
+        except InfomaniakError as error:
+            phase: Phase = "failed" if self.attempted else "rejected"
+            await self.audit_quietly(phase, error.code, plan, error=error.to_dict())
+            return error_result(error)
+        except Exception as exc:
+            result = internal_error_result(self.spec.name, exc)
+            ref = (result.structured_content or {}).get("ref")
+            phase = "failed" if self.attempted else "rejected"
+            await self.audit_quietly(phase, "internal_error", plan, error={"error": "internal_error", "ref": ref})
+            return result
+
+    async def issue(self, plan: Plan, status: WriteStatus, message: str | None = None) -> CallToolResult:
+        """A fresh token for `plan` (status confirmation_required or stale); audited before it is returned."""
+        await self.audit("plan", status, plan)
+        token, expires = self.deps.safety.tokens.issue(self.spec.name, self.arguments, self.principal, plan)
+        expires_at = expires.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        if message is None:
+            message = (
+                "Nothing has changed yet. Show this plan to the user; if they agree, call "
+                f"{self.spec.name} again with exactly the same arguments plus confirmation_token, "
+                f"before {expires_at}."
+            )
+        return outcome_result(WriteOutcome.build(status, plan, message, token=token, expires_at=expires_at))
+
+    async def with_token(self, token: str) -> CallToolResult:
+        if self.deps.safety.confirm == "elicit":
+            raise HumanConfirmationRequiredError()
+        stored = self.deps.safety.tokens.redeem(token, self.spec.name, self.arguments, self.principal)
+        return await self.apply(stored.plan, issue_on_stale=True)
+
+    async def refused_by_human(self, plan: Plan, status: WriteStatus) -> CallToolResult:
+        note = await self.audit_quietly("rejected", status, plan)
+        word = "declined" if status == "declined" else "cancelled"
+        message = f"The user {word} the change; nothing was changed.{note}"
+        return outcome_result(WriteOutcome.build(status, plan, message))
+
+    async def with_elicitation(self, plan: Plan, answer: BaseModel) -> CallToolResult:
+        if isinstance(answer, TypedConfirmForm):
+            if answer.name.strip() != plan.target_name.strip():
+                raise ConfirmationRefusedError(
+                    description=f"the name typed does not match {plan.target_name!r}; nothing was changed",
+                    reason="name_mismatch",
+                    hint="Call the tool again; the user must type the exact name to confirm.",
+                )
+        elif not (isinstance(answer, ConfirmForm) and answer.confirm):
+            return await self.refused_by_human(plan, "declined")
+        return await self.apply(plan, issue_on_stale=False)
+
+    # -- apply -------------------------------------------------------------------------------
+
+    async def apply(self, plan: Plan, *, issue_on_stale: bool) -> CallToolResult:
+        load_toolsets_for(step.operation for step in plan.steps)
+        for step in plan.steps:
+            get_operation(step.operation)  # every operation known before anything runs
+        engine = self.deps.safety
+        await self.audit("apply_attempt", "started", plan)
+        self.attempted = True
+        recorded: dict[str, str] = {}
+
+        async def precheck() -> None:
+            fresh = await build_plan(self.spec, self.tool_ctx, self.arguments)
+            if fresh.fingerprint != plan.fingerprint:
+                raise StalePlan(fresh)
+
+        async def finalize(report: ApplyReport) -> None:
+            if not report.applied:
+                return
+            try:
+                record = await anyio.to_thread.run_sync(
+                    lambda: engine.history.record(
+                        principal=self.principal,
+                        tool=self.spec.name,
+                        summary=plan.summary,
+                        steps=report.applied_steps(),
+                        reversible=plan.reversible,
+                        undo_of=plan.undo_of,
+                    )
+                )
+                recorded["id"] = record.id
+                if plan.undo_of and report.status == "applied":
+                    undone = plan.undo_of
+                    await anyio.to_thread.run_sync(lambda: engine.history.mark_undone(undone, record.id))
+            except Exception as exc:  # the steps ran: report them whatever happens to the history
+                logger.error("history of %s could not be recorded: %s", self.spec.name, exc, exc_info=exc)
+                recorded["error"] = " Warning: the history entry could not be recorded; undo is not available."
+
+        op_ctx = OperationContext(
+            api=self.tool_ctx.api, progress=self.tool_ctx.progress, poll_deadline=engine.poll_deadline
+        )
+        counter = itertools.count()
+        total = len(plan.steps)
+
+        async def runner(step: Step) -> StepResult:
+            await self.tool_ctx.progress(next(counter), total, step.description)
+            return await run_step(op_ctx, step)
+
+        try:
+            report = await apply_plan(
+                plan, runner, lock_key=lock_key, locks=engine.locks, precheck=precheck, finalize=finalize
+            )
+        except StalePlan as stale:
+            self.attempted = False
+            message = "The state changed since this plan was made; nothing was changed. Review the new plan"
+            if issue_on_stale:
+                return await self.issue(stale.plan, "stale", message + "; to apply it, call again with the new token.")
+            note = await self.audit_quietly("plan", "stale", stale.plan)
+            return outcome_result(WriteOutcome.build("stale", stale.plan, message + " and call the tool again." + note))
+        return await self.report(plan, report, recorded)
+
+    async def report(self, plan: Plan, report: ApplyReport, recorded: dict[str, str]) -> CallToolResult:
+        history_id = recorded.get("id")
+        summary = plan.summary + (f" (history {history_id})" if history_id else "")
+        errors = [f.error for f in report.failed] or None
+        phase: Phase = "applied" if report.status == "applied" else "failed"
+        note = await self.audit_quietly(phase, report.status, plan, error=errors, summary=summary)
+        note = recorded.get("error", "") + note
+        if report.status == "applied":
+            if plan.undo_of:
+                message = f"Applied: {plan.undo_of} is undone."
+            elif plan.reversible and history_id:
+                message = f"Applied. To revert it, call history_undo with history_id {history_id}."
+            else:
+                message = "Applied. This change cannot be undone automatically."
+        elif report.status == "partial":
+            failed = report.failed[0]
+            message = (
+                f"Step #{failed.index} failed after {len(report.applied)} applied step(s); "
+                f"{len(report.not_attempted)} step(s) not attempted."
+            )
+            if report.compensation is not None and history_id:
+                message += f" To revert the applied steps, call history_undo with history_id {history_id}."
+        else:
+            error = report.failed[0].error or {}
+            message = f"The first step failed; nothing was changed: {error.get('description', 'see report')}"
+        outcome = WriteOutcome.build(report.status, plan, message + note, report=report, history_id=history_id)
+        return outcome_result(outcome, is_error=report.status != "applied")
