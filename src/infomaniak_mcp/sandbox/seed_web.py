@@ -21,6 +21,8 @@ H_ALPAGE_WEB = 693801
 H_ALPAGE_NODE = 693802
 H_RIVE_WEB = 693803
 NODE_APP = 880401
+GB = 1024**3
+PHP_VERSIONS = ("7.4", "8.1", "8.2", "8.3", "8.4")
 
 
 def _hex(seed: str, n: int) -> str:
@@ -29,12 +31,13 @@ def _hex(seed: str, n: int) -> str:
 
 def seed_web(state: SandboxState) -> None:
     hostings = [
-        # id, account, name, service_name, prefix, created days ago, expires in days, tags
-        (H_ALPAGE_WEB, ACCOUNT_ALPAGE, "Alpage Web", "hosting", "al7pdg", 2400, 200, (5101,)),
-        (H_ALPAGE_NODE, ACCOUNT_ALPAGE, "Alpage Node", "hosting_3", "alnd3s", 340, 20, (5101,)),
-        (H_RIVE_WEB, ACCOUNT_RIVE, "Rive-Neuve Web", "hosting", "rn4x2k", 1400, 300, (5104,)),
+        # id, account, name, service_name, prefix, created days ago, expires in days, tags, disk used GB
+        (H_ALPAGE_WEB, ACCOUNT_ALPAGE, "Alpage Web", "hosting", "al7pdg", 2400, 200, (5101,), 212.0),
+        (H_ALPAGE_NODE, ACCOUNT_ALPAGE, "Alpage Node", "hosting_3", "alnd3s", 340, 20, (5101,), 0.7),
+        (H_RIVE_WEB, ACCOUNT_RIVE, "Rive-Neuve Web", "hosting", "rn4x2k", 1400, 300, (5104,), 31.5),
     ]
-    for hosting_id, account_id, name, service_name, prefix, created, expires, tags in hostings:
+    ips = {H_ALPAGE_WEB: "10", H_ALPAGE_NODE: "20", H_RIVE_WEB: "80"}  # the zones' apex records use them
+    for hosting_id, account_id, name, service_name, prefix, created, expires, tags, used_gb in hostings:
         product = add_product(
             state,
             product_id=hosting_id,
@@ -61,7 +64,14 @@ def seed_web(state: SandboxState) -> None:
             "prefix": prefix,
             "ips_identifier": f"ipv4-{_hex(name, 8)}",
             "hosting_root_path": f"/home/clients/{_hex(name, 32)}",
+            # guess (not evidenced): disk usage in bytes, 250 GB per hosting (20 GB for Node.js)
+            "disk_used": int(used_gb * GB),
+            "disk_quota": (20 if service_name == "hosting_3" else 250) * GB,
             "_features": ["nodejs"] if service_name == "hosting_3" else ["php", "mariadb", "ssh", "cron"],
+            "_ips": [
+                {"host": f"203.0.113.{ips[hosting_id]}", "type": "ipv4"},
+                {"host": f"2001:db8:{ips[hosting_id]}::1", "type": "ipv6"},
+            ],
         }
         state.databases[hosting_id] = {}
         state.database_users[hosting_id] = {}
@@ -81,6 +91,7 @@ def _site(
     app: tuple[str, str, str] | None,
     ssl_status: str,
     created_days: int,
+    php_version: str = "8.3",
 ) -> None:
     hosting = state.hostings[hosting_id]
     applications: list[JSON] = []
@@ -114,6 +125,7 @@ def _site(
         "parent_hosting_name": hosting["customer_name"],
         "created_at": ago(state, created_days),
         "_applications": applications,
+        "_php_version": None if hosting_type == "nodejs" else php_version,
     }
     bare = fqdn[4:] if fqdn.startswith("www.") else None
     aliases: list[JSON] = [
@@ -197,6 +209,7 @@ def _seed_sites(state: SandboxState) -> None:
         ("wordpress", "6.1.1", "Préproduction"),
         "error",
         600,
+        "7.4",
     )
     _site(state, 1250804, H_ALPAGE_NODE, "app.alpage-digital.ch", "nodejs", None, "ok", 330)
     _site(
@@ -227,6 +240,26 @@ def _seed_sites(state: SandboxState) -> None:
         "_hosting_id": H_ALPAGE_NODE,
         "_site_id": 1250804,
         "_status": "Running",
+        "_jobs": [
+            _job(state, NODE_APP, 1, "build", ago(state, 3)),
+            _job(state, NODE_APP, 2, "restart", ago(state, 1)),
+        ],
+    }
+
+
+def _job(state: SandboxState, app_id: int, n: int, action: str, at: int) -> JSON:
+    """A finished Node.js job (shape: HM `nodejs.ts` NodejsJobSchema; `action`, `finished_at`: guesses)."""
+    resource_id = f"job-{app_id}-{n:04d}"
+    return {
+        "resource_id": resource_id,
+        "status": "success",
+        "action": action,
+        "created_at": at,
+        "finished_at": at + 42,
+        "log_stream": {
+            "endpoint": f"https://manager-logs-01.hosting-ik.com/jobs/{resource_id}",
+            "jwt_token": f"eyJhbGciOiJIUzI1NiJ9.eyJqb2IiOiJ7{_hex(resource_id, 24)}In0.{_hex(resource_id + 'sig', 32)}",
+        },
     }
 
 

@@ -52,5 +52,17 @@ TOOLSETS: dict[str, ToolsetInfo] = {
             default=False,
             instructions="audit_tail shows the latest audit entries; audit_search filters them.",
         ),
+        ToolsetInfo(
+            name="hosting",
+            title="Web hosting",
+            description="Web and Node.js hostings: sites, aliases, databases, FTP/SSH users, SSL, Node.js apps.",
+            module="infomaniak_mcp.tools.hosting",
+            default=True,
+            instructions=(
+                "Web hosting: hosting_list_hostings gives hosting ids, hosting_find_site maps a domain to its "
+                "organisation/hosting/site ids. Writes use the manager session (INFOMANIAK_SASESSION/"
+                "INFOMANIAK_XSRF_TOKEN); reads work without it."
+            ),
+        ),
     )
 }

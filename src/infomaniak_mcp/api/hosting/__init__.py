@@ -1,6 +1,33 @@
-"""Web hostings and sites."""
+"""Web hostings: public reads (`HostingClient`), manager writes and manager-only reads (`ManagerHostingClient`)."""
 
 from infomaniak_mcp.api.hosting.client import HostingClient
-from infomaniak_mcp.api.hosting.models import Site, SiteApplication, WebHosting
+from infomaniak_mcp.api.hosting.manager import ManagerHostingClient
+from infomaniak_mcp.api.hosting.models import (
+    AsyncTask,
+    Certificate,
+    Database,
+    DatabaseUser,
+    FtpUser,
+    NodeApp,
+    Rights,
+    Site,
+    SiteAlias,
+    SiteApplication,
+    WebHosting,
+)
 
-__all__ = ["HostingClient", "Site", "SiteApplication", "WebHosting"]
+__all__ = [
+    "AsyncTask",
+    "Certificate",
+    "Database",
+    "DatabaseUser",
+    "FtpUser",
+    "HostingClient",
+    "ManagerHostingClient",
+    "NodeApp",
+    "Rights",
+    "Site",
+    "SiteAlias",
+    "SiteApplication",
+    "WebHosting",
+]

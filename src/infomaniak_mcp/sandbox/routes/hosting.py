@@ -7,13 +7,24 @@ session) really create — sites only when `fqdn`, `directory`, `force_fqdn` and
 all present, otherwise they silently no-op exactly like the public call. Every progress id is an
 async task resolvable at `GET /1/async/tasks/{uuid}` (or `/proxy/1/async/tasks/{uuid}`); tasks
 finish at once, and a no-op task reports `executed` with an empty response (that is the trap).
-FTP/SSH user create/delete do work on the public host (HM).
+FTP/SSH user create/delete and certificate request/delete do work on the public host (HM); the
+manager mirrors them.
+
+One operation at a time per hosting: a write on a hosting whose `has_operation_in_progress` is
+set (or whose internal `_busy_until` is later than the clock) answers 409
+`operation_in_progress`; a locked hosting refuses writes with 403 `product_locked` (not
+evidenced; the Manager refuses changes on locked products). `ensure_writable` is the check,
+shared with the manager routes. Passwords are never stored: users keep `_password_sha256`
+(internal, never rendered) so tests can check which password the API received.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -36,6 +47,9 @@ SITE_WITH = (
     "ssl_infos",
 )
 ENVIRONMENTS = ("apache_php", "nodejs")
+PHP_VERSIONS = ("7.4", "8.1", "8.2", "8.3", "8.4")
+CERTIFICATE_TYPES = ("free", "paid", "custom")
+DAY = 86400
 
 
 def hosting_of(request: Request) -> JSON:
@@ -54,18 +68,56 @@ def site_of(request: Request, hosting: JSON) -> JSON:
     return site
 
 
+def is_busy(state: SandboxState, hosting: JSON) -> bool:
+    return bool(hosting["has_operation_in_progress"]) or hosting.get("_busy_until", 0) > state.clock.now()
+
+
+def ensure_writable(request: Request, hosting: JSON) -> None:
+    """Refuse a write on a locked hosting (403) or one with an operation in progress (409)."""
+    if hosting["is_locked"]:
+        raise ApiError(403, "product_locked", "This product is locked; no change is possible")
+    if is_busy(state_of(request), hosting):
+        raise ApiError(409, "operation_in_progress", "An operation is already in progress on this hosting")
+
+
+def render_hosting(state: SandboxState, hosting: JSON) -> JSON:
+    out: JSON = public(hosting)
+    out["has_operation_in_progress"] = is_busy(state, hosting)
+    return out
+
+
+def password_digest(value: Any) -> str:
+    return hashlib.sha256(str(value).encode()).hexdigest()
+
+
+def check_password(body: JSON, field: str = "password") -> str:
+    value = body.get(field)
+    if not isinstance(value, str) or not value:
+        raise validation_failed(required(field))
+    if len(value) < 8:
+        raise validation_failed(
+            rule("validation_rule_min", field, f"The {field} must be at least 8 characters.", [8])
+        )
+    return value
+
+
 def render_site(state: SandboxState, site: JSON, withs: set[str]) -> JSON:
     out: JSON = public(site)
+    node_app = next((a for a in state.nodejs_apps.values() if a["_site_id"] == site["id"]), None)
+    if node_app is not None:  # Node.js sites name the app the manager's Node.js routes take (peer MG)
+        out["vhost_route_id"] = node_app["id"]
     if "applications" in withs:
         out["applications"] = [dict(a) for a in site["_applications"]]
     if "application_types" in withs:
         out["application_types"] = sorted({a["type"] for a in site["_applications"]})
     if "ips" in withs:
-        out["ips"] = [{"host": f"203.0.113.{10 + site['id'] % 50}", "type": "ipv4"}]
+        out["ips"] = public(state.hostings[site["parent_id"]]["_ips"])
     if "urls" in withs:
         out["urls"] = [f"https://{site['main_fqdn']}"]
-    if "environments" in withs:
-        out["environments"] = [{"name": site["hosting_type"], "is_current": True}]
+    if "environments" in withs:  # `version`: guess (PHP version endpoints were not found, facts §5.4)
+        out["environments"] = [
+            {"name": site["hosting_type"], "version": site.get("_php_version"), "is_current": True}
+        ]
     if "advanced_params" in withs:
         out["advanced_params"] = {"force_https": site["ssl_status"] == "ok", "hsts": False}
     if "ssl_infos" in withs:
@@ -87,9 +139,10 @@ def _progress(request: Request, response: JSON) -> Response:
 async def list_hostings(request: Request) -> Response:
     allowed = visible_account_ids(request)
     account_id = q_int(request, "account_id")
+    state = state_of(request)
     items = [
-        public(h)
-        for h in state_of(request).hostings.values()
+        render_hosting(state, h)
+        for h in state.hostings.values()
         if h["account_id"] in allowed and (account_id is None or h["account_id"] == account_id)
     ]
     return paged(request, items)
@@ -97,7 +150,7 @@ async def list_hostings(request: Request) -> Response:
 
 @routes.get("/1/web_hostings/{hosting_id}", scope="web")  # facts §5.4, §7.3 (MG)
 async def show_hosting(request: Request) -> Response:
-    return ok(public(hosting_of(request)))
+    return ok(render_hosting(state_of(request), hosting_of(request)))
 
 
 # ---- sites -------------------------------------------------------------------------------------
@@ -125,6 +178,7 @@ async def create_site(request: Request) -> Response:
         k in body for k in ("fqdn", "directory", "force_fqdn", "environment")
     ):
         return _progress(request, {})  # success, progress id, nothing created (MG)
+    ensure_writable(request, hosting)
     environment = body["environment"]
     if environment not in ENVIRONMENTS:
         raise validation_failed(
@@ -138,8 +192,15 @@ async def create_site(request: Request) -> Response:
     fqdn = str(body["fqdn"]).strip().rstrip(".").lower()
     if not HOSTNAME_RE.match(fqdn):
         raise validation_failed(rule("validation_rule_fqdn", "fqdn", "The fqdn must be a valid host name."))
+    php_version = body.get("php_version") or (PHP_VERSIONS[-2] if environment == "apache_php" else None)
+    if php_version is not None and php_version not in PHP_VERSIONS:  # guess: not evidenced
+        raise validation_failed(
+            rule("validation_rule_in", "php_version", "The selected php version is invalid.", list(PHP_VERSIONS))
+        )
     state = state_of(request)
-    if any(s["main_fqdn"] == fqdn for s in state.sites.values()):
+    used = {s["main_fqdn"] for s in state.sites.values()}
+    used |= {a["name"] for aliases in state.site_aliases.values() for a in aliases}
+    if fqdn in used:
         raise ApiError(409, "object_already_exists", "A site already uses this fqdn")
     site_id = state.new_id("site", 1250901)
     state.sites[site_id] = {
@@ -157,6 +218,7 @@ async def create_site(request: Request) -> Response:
         "parent_hosting_name": hosting["customer_name"],
         "created_at": state.clock.now(),
         "_applications": [],
+        "_php_version": php_version,
     }
     state.site_aliases[site_id] = [
         {
@@ -200,6 +262,7 @@ async def create_database(request: Request) -> Response:
     body = await json_body(request)
     if not via_manager(request):
         return _progress(request, {})  # reportedly success and nothing (HM, MG)
+    ensure_writable(request, hosting)
     raw = body.get("database_name")
     if not isinstance(raw, str) or not raw:
         raise validation_failed(required("database_name"))
@@ -261,25 +324,28 @@ async def create_ftp_user(request: Request) -> Response:
         raise validation_failed(
             rule("validation_rule_min", "password", "The password must be at least 8 characters.", [8])
         )
+    ensure_writable(request, hosting)
     state = state_of(request)
     login = prefixed(hosting, str(body["login"]))
     if login in state.ftp_users[hosting["id"]]:
         raise ApiError(409, "object_already_exists", "This login already exists")
-    user = {
+    user: JSON = {
         "login": login,
         "environment": "nodejs" if hosting["service_name"] == "hosting_3" else "apache_php",
         "is_active": True,
         "has_ssh": body["connection_type"] == "ssh",
         "is_temporary": False,
         "home_directory": str(body.get("home_directory") or "/"),
+        "_password_sha256": password_digest(body["password"]),
     }
     state.ftp_users[hosting["id"]][login] = user
-    return ok(dict(user))
+    return ok(public(user))
 
 
 @routes.delete("/1/web_hostings/{hosting_id}/users/{login}", scope="web")  # facts §5.4 (HM)
 async def delete_ftp_user(request: Request) -> Response:
     hosting = hosting_of(request)
+    ensure_writable(request, hosting)
     users = state_of(request).ftp_users[hosting["id"]]
     if users.pop(str(request.path_params["login"]), None) is None:
         raise ApiError(404, "object_not_found", "User not found")
@@ -295,3 +361,131 @@ async def show_certificate(request: Request) -> Response:
     if cert is None:
         raise ApiError(404, "object_not_found", "This site has no certificate")
     return ok(public(cert))
+
+
+def _name_of(name: x509.Name) -> str:
+    parts = name.get_attributes_for_oid(x509.NameOID.COMMON_NAME) or name.get_attributes_for_oid(
+        x509.NameOID.ORGANIZATION_NAME
+    )
+    return str(parts[0].value) if parts else name.rfc4514_string()
+
+
+def _covers(cert: x509.Certificate, fqdn: str) -> bool:
+    try:
+        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
+            x509.DNSName
+        )
+    except x509.ExtensionNotFound:
+        names = [str(a.value) for a in cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)]
+    for name in (n.lower().rstrip(".") for n in names):
+        if name == fqdn or (name.startswith("*.") and fqdn.partition(".")[2] == name[2:]):
+            return True
+    return False
+
+
+def _custom_certificate(body: JSON, site: JSON, now: int) -> JSON:
+    """Parse the PEM material of a `custom` request; 422 when it is not a certificate and its key."""
+    missing = [required(f) for f in ("certificate", "private_key") if not body.get(f)]
+    if missing:
+        raise validation_failed(*missing)
+    try:
+        cert = x509.load_pem_x509_certificate(str(body["certificate"]).encode())
+    except ValueError:
+        raise validation_failed(
+            rule("validation_rule_certificate", "certificate", "The certificate is not a valid PEM certificate.")
+        ) from None
+    try:
+        key = serialization.load_pem_private_key(str(body["private_key"]).encode(), password=None)
+    except (ValueError, TypeError):
+        raise validation_failed(
+            rule("validation_rule_private_key", "private_key", "The private key is not a valid PEM key.")
+        ) from None
+    der = serialization.PublicFormat.SubjectPublicKeyInfo
+    if key.public_key().public_bytes(serialization.Encoding.DER, der) != cert.public_key().public_bytes(
+        serialization.Encoding.DER, der
+    ):
+        raise validation_failed(
+            rule("validation_rule_key_mismatch", "private_key", "The private key does not match the certificate.")
+        )
+    if not _covers(cert, site["main_fqdn"]):
+        raise validation_failed(
+            rule("validation_rule_certificate_domain", "certificate", "The certificate does not cover the site's fqdn.")
+        )
+    expires = int(cert.not_valid_after_utc.timestamp())
+    organization = cert.issuer.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
+    return {
+        "type": "custom",
+        "sub_type": "custom",
+        "issuer": _name_of(cert.issuer),
+        "organization": str(organization[0].value) if organization else None,
+        "emitted_at": int(cert.not_valid_before_utc.timestamp()),
+        "expired_at": expires,
+        "fingerprint_sha256": cert.fingerprint(hashes.SHA256()).hex(":").upper(),
+        "is_selfsigned": cert.issuer == cert.subject,
+        "is_valid": expires > now,
+        "is_expired": expires <= now,
+    }
+
+
+@routes.post("/1/web_hostings/{hosting_id}/certificates", scope="web")  # facts §5.4, §7.15 (HM ssl.ts)
+async def request_certificate(request: Request) -> Response:
+    """`{site_id, type: free|paid|custom, certificate_id?, certificate?, private_key?, …}` → `{uuid}`."""
+    hosting = hosting_of(request)
+    body = await json_body(request)
+    state = state_of(request)
+    raw_site = body.get("site_id")
+    site = state.sites.get(raw_site) if isinstance(raw_site, int) else None
+    if site is None or site["parent_id"] != hosting["id"]:
+        raise validation_failed(rule("validation_rule_exists", "site_id", "The selected site id is invalid."))
+    kind = body.get("type")
+    if kind not in CERTIFICATE_TYPES:
+        raise validation_failed(
+            rule("validation_rule_in", "type", "The selected type is invalid.", list(CERTIFICATE_TYPES))
+        )
+    ensure_writable(request, hosting)
+    now = state.clock.now()
+    fqdn = site["main_fqdn"]
+    if kind == "custom":
+        details = _custom_certificate(body, site, now)
+    elif kind == "paid":
+        if not body.get("certificate_id"):
+            raise validation_failed(required("certificate_id"))
+        details = {"type": "paid", "sub_type": "sectigo_dv", "issuer": "Sectigo RSA Domain Validation Secure Server CA",
+                   "organization": "Sectigo Limited", "emitted_at": now, "expired_at": now + 365 * DAY,
+                   "is_selfsigned": False, "is_valid": True, "is_expired": False}
+    else:  # free: Let's Encrypt, issued at once on the business clock (status would pass by `updating`)
+        details = {"type": "free", "sub_type": "lets_encrypt", "issuer": "R11", "organization": "Let's Encrypt",
+                   "emitted_at": now, "expired_at": now + 90 * DAY, "is_selfsigned": False, "is_valid": True,
+                   "is_expired": False}
+    details.setdefault(
+        "fingerprint_sha256",
+        ":".join(password_digest(f"{fqdn}{now}")[i : i + 2].upper() for i in range(0, 64, 2)),
+    )
+    state.certificates[site["id"]] = {
+        "site_id": site["id"],
+        "status": "ok",
+        **details,
+        "main_fqdn": fqdn,
+        "main_fqdn_idn": fqdn,
+        "ignored_identifiers": [],
+        "error_identifiers": [],
+        "error_on_certificate": None,
+        "last_attempt_at": now,
+    }
+    site["ssl_status"] = "ok"
+    site["ssl_issuer"] = details["organization"] or details["issuer"]
+    return ok({"uuid": state.add_task({"site_id": site["id"], "type": kind})})
+
+
+@routes.delete("/1/web_hostings/{hosting_id}/certificates/{site_id}", scope="web")  # facts §5.4 (HM)
+async def delete_certificate(request: Request) -> Response:
+    hosting = hosting_of(request)
+    site = site_of(request, hosting)
+    state = state_of(request)
+    if site["id"] not in state.certificates:
+        raise ApiError(404, "object_not_found", "This site has no certificate")
+    ensure_writable(request, hosting)
+    del state.certificates[site["id"]]
+    site["ssl_status"] = "none"
+    site["ssl_issuer"] = None
+    return ok(True)

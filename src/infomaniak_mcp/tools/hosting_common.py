@@ -1,0 +1,98 @@
+"""Shared pieces of the `hosting` toolset: argument types, error conversion, small reads.
+
+The toolset is split by concern (`tools/hosting.py` imports every module): reads
+(`hosting_reads`), Node.js (`hosting_nodejs`), writes (`hosting_writes`), the provisioning
+workflow and the audit (`hosting_workflows`), and the operations the engine runs (`hosting_ops`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import BaseModel, Field
+
+from infomaniak_mcp.api.errors import (
+    ConflictError,
+    ErrorDetail,
+    InvalidArgumentError,
+    NotFoundError,
+)
+from infomaniak_mcp.api.hosting.manager import ManagerHostingClient
+from infomaniak_mcp.api.hosting.models import Certificate, WebHosting
+from infomaniak_mcp.domain.hosting import HostingNameError, Refusal
+
+if TYPE_CHECKING:
+    from infomaniak_mcp.api.client import InfomaniakApi
+
+HostingId = Annotated[int, Field(description="Web hosting id (from hosting_list_hostings).", ge=1)]
+SiteId = Annotated[int, Field(description="Site id (from hosting_list_sites / hosting_find_site).", ge=1)]
+AccountId = Annotated[
+    int | None, Field(description="Organisation (account) id; all organisations when omitted.", ge=1)
+]
+GB = 1024**3
+Row = dict[str, Any]
+"""Output rows are plain objects in the published schema (their keys are listed in the field's
+description): a typed row model per list would cost hundreds of tokens per tool in tools/list."""
+
+
+def row(model: BaseModel) -> Row:
+    """A row model as the plain object published (None fields left out)."""
+    return model.model_dump(mode="json", exclude_none=True)
+
+
+def rows_of(models: Iterable[BaseModel]) -> list[Row]:
+    return [row(m) for m in models]
+
+
+def manager_client(api: InfomaniakApi) -> ManagerHostingClient:
+    """The manager-private hosting surface (writes, aliases, Node.js) over `api.manager`."""
+    return ManagerHostingClient(api.manager)
+
+
+def argument_error(field: str, exc: HostingNameError) -> InvalidArgumentError:
+    return InvalidArgumentError.for_field(field, str(exc))
+
+
+def refusal_error(refusals: Sequence[Refusal]) -> InvalidArgumentError | ConflictError:
+    """One error for the pre-flight refusals: a retry-later conflict when the hosting is only busy."""
+    description = "; ".join(r.message for r in refusals)
+    hint = " ".join(dict.fromkeys(r.next_step for r in refusals)) + " Nothing was changed."
+    details = [ErrorDetail(code=r.code, description=r.message, attribute=r.field) for r in refusals]
+    if all(r.code == "operation_in_progress" for r in refusals):
+        return ConflictError(code="operation_in_progress", description=description, details=details, hint=hint)
+    return InvalidArgumentError(
+        code=refusals[0].code if len(refusals) == 1 else "preflight_refused",
+        description=description,
+        details=details,
+        hint=hint,
+    )
+
+
+async def get_certificate(api: InfomaniakApi, hosting_id: int, site_id: int) -> Certificate | None:
+    """The site's certificate, None when it has none (the route answers 404 then)."""
+    try:
+        return await api.hosting.get_certificate(hosting_id, site_id)
+    except NotFoundError:
+        return None
+
+
+async def get_hosting(api: InfomaniakApi, hosting_id: int) -> WebHosting:
+    try:
+        return await api.hosting.get_hosting(hosting_id)
+    except NotFoundError as exc:
+        exc.hint = "Call hosting_list_hostings for the hosting ids of your organisations."
+        raise
+
+
+def iso_date(ts: int | None) -> str | None:
+    return datetime.fromtimestamp(ts, UTC).date().isoformat() if ts else None
+
+
+def iso_time(ts: int | None) -> str | None:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="minutes") if ts else None
+
+
+def days_left(ts: int | None, now: float) -> int | None:
+    return int((ts - now) // 86_400) if ts else None
