@@ -3,22 +3,29 @@
 ```
 infomaniak-mcp [--sandbox] [--transport stdio|http] [--host H] [--port N]
                [--toolsets a,b|all] [--tools t1,t2] [--exclude-tools t3] [--read-only]
+               [--confirm auto|elicit]
 infomaniak-mcp tools [--all] [--json] [selection options]
 infomaniak-mcp call TOOL [--args JSON] [--sandbox] [selection options]
+infomaniak-mcp audit verify [--log PATH]
 infomaniak-mcp sandbox --port N [--host 127.0.0.1]
 infomaniak-mcp --version
 ```
 
-Exit codes: 0 success, 1 the tool answered an error (`call`), 2 configuration or usage error
-(the message names the variable or option). The default command serves MCP; `tools` and `call`
-are shell commands (their output goes to stdout, logs to stderr). Heavy modules (the MCP SDK,
-uvicorn, the sandbox) are imported only by the command that needs them.
+Exit codes: 0 success, 1 the tool answered an error (`call`) or the audit log is broken
+(`audit verify`, which names the first broken line), 2 configuration or usage error (the
+message names the variable or option). `--confirm elicit` (or `INFOMANIAK_MCP_CONFIRM=elicit`)
+makes every write wait for a human through elicitation; clients that cannot elicit are refused.
+
+The default command serves MCP; `tools`, `call` and `audit verify` are shell commands (their
+output goes to stdout, logs to stderr). Heavy modules (the MCP SDK, uvicorn, the sandbox, the
+safety engine) are imported only by the command that needs them.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -79,6 +86,9 @@ def _selection_options() -> argparse.ArgumentParser:
                        help="expose read tools only (write tools are also refused at call time)")
     group.add_argument("--sandbox", action="store_true", default=argparse.SUPPRESS,
                        help="use the built-in simulated Infomaniak account instead of the real API")
+    group.add_argument("--confirm", choices=("auto", "elicit"), default=argparse.SUPPRESS,
+                       help="how writes are confirmed: auto (ask the human when the client can, else "
+                       "confirmation tokens; default) or elicit (a human must confirm; no tokens)")
     return parent
 
 
@@ -103,6 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     call = commands.add_parser("call", parents=[common], help="run one tool and print its JSON result")
     call.add_argument("tool", metavar="TOOL")
     call.add_argument("--args", default="{}", metavar="JSON", help="the tool's arguments as a JSON object")
+
+    audit = commands.add_parser("audit", help="check the audit log")
+    audit_commands = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    verify = audit_commands.add_parser("verify", help="verify the hash chain; report the first broken line")
+    verify.add_argument("--log", metavar="PATH", help="the audit log (default: INFOMANIAK_MCP_AUDIT_LOG or "
+                        "the state directory's audit.jsonl)")
 
     sandbox = commands.add_parser("sandbox", help="serve the simulated Infomaniak API on loopback")
     sandbox.add_argument("--port", type=_port, required=True)
@@ -155,11 +171,15 @@ def cmd_tools(ns: argparse.Namespace) -> int:
 
 
 def _make_server(ns: argparse.Namespace, settings: Settings, selection: Selection) -> MCPServer[Any]:
+    from infomaniak_mcp.safety.engine import CONFIRM_ENV, confirm_mode
     from infomaniak_mcp.server.app import build_server, create_api
 
+    confirm = confirm_mode(getattr(ns, "confirm", None) or os.environ.get(CONFIRM_ENV))
     sandbox = bool(getattr(ns, "sandbox", False))
     setup = create_api(settings, sandbox=sandbox)
-    return build_server(setup.settings, selection, api=setup.api, sandbox=sandbox, clock=setup.clock)
+    return build_server(
+        setup.settings, selection, api=setup.api, sandbox=sandbox, clock=setup.clock, confirm=confirm
+    )
 
 
 async def _call_tool(server: MCPServer[Any], tool: str, arguments: dict[str, Any]) -> CallToolResult:
@@ -215,6 +235,21 @@ def cmd_serve(ns: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_audit(ns: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from infomaniak_mcp.safety.audit import default_audit_path, verify
+
+    path = Path(ns.log).expanduser() if ns.log else default_audit_path()
+    report = verify(path)
+    if report.ok:
+        _out(f"audit log {path}: OK, {report.entries} entr{'y' if report.entries == 1 else 'ies'}, chain intact")
+        return EXIT_OK
+    where = f" at line {report.first_broken_line}" if report.first_broken_line is not None else ""
+    _out(f"audit log {path}: BROKEN{where}: {report.reason} ({report.entries} intact entries before it)")
+    return EXIT_TOOL_ERROR
+
+
 def cmd_sandbox(ns: argparse.Namespace) -> int:
     from infomaniak_mcp.sandbox import serve
     from infomaniak_mcp.server.logs import configure_logging
@@ -235,6 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_tools(ns)
         if ns.command == "sandbox":
             return cmd_sandbox(ns)
+        if ns.command == "audit":
+            return cmd_audit(ns)
         settings = load_settings()
         from infomaniak_mcp.server.logs import configure_logging
 

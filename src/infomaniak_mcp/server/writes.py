@@ -142,6 +142,9 @@ def elicitation_message(plan: Plan) -> str:
         lines.append(f"- … and {len(plan.diff) - _DIFF_LINES} more")
     if not plan.diff:
         lines += [f"- {step.description}" for step in plan.steps[:_DIFF_LINES]]
+    # The fingerprint binds the answer to the state the plan was built on: on 2026-07-28 the SDK
+    # re-asks when the question changes between rounds, so any change of that state is shown again.
+    lines.append(f"Plan {plan.fingerprint[:12]} (built on the current state).")
     if plan.requires_typed_confirmation:
         lines.append(f"To apply it, type exactly: {plan.target_name}")
     else:

@@ -110,7 +110,7 @@ class RecordList(ToolOutput):
         return "\n".join(lines)
 
 
-@tool(toolset="dns", read_only=True, title="List DNS records")
+@tool(toolset="dns", read_only=True, title="List DNS records", covers=("GET /2/zones/{zone}/records",))
 async def dns_list_records(
     ctx: ToolContext,
     zone: Zone,
@@ -185,7 +185,10 @@ def _check_rules(records: list[Any]) -> None:
         raise _invalid(problem) from None
 
 
-@tool(toolset="dns", read_only=False, destructive=False, title="Create a DNS record")
+@tool(
+    toolset="dns", read_only=False, destructive=False, title="Create a DNS record",
+    covers=("POST /2/zones/{zone}/records",),
+)
 async def dns_create_record(
     ctx: ToolContext,
     zone: Zone,
@@ -230,7 +233,10 @@ async def dns_create_record(
     )
 
 
-@tool(toolset="dns", read_only=False, destructive=True, title="Update a DNS record")
+@tool(
+    toolset="dns", read_only=False, destructive=True, title="Update a DNS record",
+    covers=("PUT /2/zones/{zone}/records/{record}",),
+)
 async def dns_update_record(
     ctx: ToolContext,
     zone: Zone,
@@ -262,8 +268,9 @@ async def dns_update_record(
     updated = current.model_copy(update={"target": new_target, "ttl": new_ttl})
     _check_rules([*(r for r in _same_name(page.items, current.source.lower()) if r.id != record_id), updated])
     name = absolute_name(current.source, fqdn)
+    label = f"{name} {current.type} {current.target} (TTL {current.ttl})"
     return Plan(
-        summary=f"Update the DNS record {name} {current.type} [{record_id}] in {fqdn}",
+        summary=f"Update the DNS record {label} [{record_id}] in {fqdn}",
         steps=[
             Step(
                 operation="dns.update_record",
@@ -281,7 +288,10 @@ async def dns_update_record(
     )
 
 
-@tool(toolset="dns", read_only=False, destructive=True, title="Delete a DNS record")
+@tool(
+    toolset="dns", read_only=False, destructive=True, title="Delete a DNS record",
+    covers=("DELETE /2/zones/{zone}/records/{record}",),
+)
 async def dns_delete_record(ctx: ToolContext, zone: Zone, record_id: RecordId) -> Plan:
     """Delete one DNS record (ids from dns_list_records). The plan shows the record; a human confirms by
     typing its name. Undo with history_undo (re-creates it with the same values)."""
