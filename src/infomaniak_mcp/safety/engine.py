@@ -8,7 +8,8 @@
 - `locks`: in-process `KeyedLocks` (one per resource root: one hosting, one zone);
 - `confirm`: `"auto"` (elicit when the client can, else confirmation tokens) or `"elicit"`
   (a human must confirm through elicitation; clients that cannot elicit get a refusal);
-- `poll_deadline`: how long an apply waits for an asynchronous upstream operation.
+- `poll_deadline`: how long an apply waits for an asynchronous upstream operation, measured on
+  `poll_clock` with `poll_sleep` between checks (tests pass fakes).
 
 `SafetyEngine.from_env()` reads the environment (nothing is written until a write happens);
 tests build one on a temporary directory with `SafetyEngine.in_directory(path, clock=...)`.
@@ -18,9 +19,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Literal, get_args
+
+import anyio
 
 from infomaniak_mcp.config import ConfigError
 from infomaniak_mcp.safety.audit import AUDIT_FILE_NAME, AuditLog
@@ -63,6 +66,8 @@ class SafetyEngine:
         confirm: ConfirmMode = "auto",
         locks: KeyedLocks | None = None,
         poll_deadline: float = DEFAULT_POLL_DEADLINE,
+        poll_clock: Callable[[], float] = time.monotonic,
+        poll_sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     ) -> None:
         if confirm not in CONFIRM_MODES:
             raise ValueError(f"confirm must be one of {CONFIRM_MODES}")
@@ -71,6 +76,8 @@ class SafetyEngine:
         self.confirm: ConfirmMode = confirm
         self.locks = locks or KeyedLocks()
         self.poll_deadline = poll_deadline
+        self.poll_clock = poll_clock
+        self.poll_sleep = poll_sleep
         self._tokens = tokens if isinstance(tokens, ConfirmationTokens) else None
         self._make_tokens = None if isinstance(tokens, ConfirmationTokens) else tokens
         self._guard = threading.Lock()

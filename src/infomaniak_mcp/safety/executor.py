@@ -243,6 +243,14 @@ class PollTimeout(Exception):
         self.elapsed = elapsed
         self.attempts = attempts
 
+    def to_dict(self) -> dict[str, Any]:
+        """How an apply report shows it (the upstream operation may still finish on its own)."""
+        return {
+            "error": "operation_timeout",
+            "description": f"{self}; it may still finish upstream",
+            "next_step": "Check the resource's state with a read tool before retrying.",
+        }
+
 
 async def poll_async(
     fetch: Callable[[], Awaitable[T]],

@@ -414,7 +414,11 @@ class WriteCall:
                 recorded["error"] = " Warning: the history entry could not be recorded; undo is not available."
 
         op_ctx = OperationContext(
-            api=self.tool_ctx.api, progress=self.tool_ctx.progress, poll_deadline=engine.poll_deadline
+            api=self.tool_ctx.api,
+            progress=self.tool_ctx.progress,
+            poll_deadline=engine.poll_deadline,
+            clock=engine.poll_clock,
+            sleep=engine.poll_sleep,
         )
         counter = itertools.count()
         total = len(plan.steps)
