@@ -31,30 +31,22 @@ from infomaniak_mcp.server.registry import ToolOutput
 WriteStatus = Literal["confirmation_required", "applied", "stale", "declined", "cancelled", "partial", "failed"]
 TOKEN_PARAM = "confirmation_token"
 TOKEN_DESCRIPTION = (
-    "Leave empty on the first call; pass the token you received (status confirmation_required) "
-    "to apply the plan, with exactly the same other arguments."
+    "Leave empty on the first call; to apply, pass the token it returned, with the same other arguments."
 )
 _DIFF_LINES = 20
 _VALUE_CHARS = 160
 
 
 class WriteOutcome(ToolOutput):
-    status: WriteStatus = Field(description="What happened; only 'applied' and 'partial' changed anything.")
-    message: str = Field(description="What happened and what to do next, in one or two sentences.")
-    plan: dict[str, Any] = Field(
-        description="The plan: summary, steps (operation, params, resource, before), diff (before → after), "
-        "risk (low/high/irreversible), resources, target_name, fingerprint, reversible."
-    )
-    confirmation_token: str | None = Field(
-        default=None, description="Pass it back with the same arguments to apply (status confirmation_required/stale)."
-    )
-    expires_at: str | None = Field(default=None, description="When confirmation_token expires (ISO 8601, UTC).")
+    status: WriteStatus = Field(description="Only applied and partial changed anything.")
+    message: str = Field(description="What happened, what to do next.")
+    plan: dict[str, Any] = Field(description="summary, steps, diff (before → after), risk, target_name, reversible.")
+    confirmation_token: str | None = Field(default=None, description="Pass it back with the same arguments to apply.")
+    expires_at: str | None = Field(default=None, description="Token expiry (ISO 8601, UTC).")
     report: dict[str, Any] | None = Field(
-        default=None,
-        description="After an apply: applied, failed and not_attempted steps; compensation plan after a "
-        "partial failure.",
+        default=None, description="applied / failed / not_attempted steps; compensation after a partial failure."
     )
-    history_id: str | None = Field(default=None, description="History entry of the applied steps (for history_undo).")
+    history_id: str | None = Field(default=None, description="For history_undo.")
 
     @classmethod
     def build(
