@@ -13,8 +13,9 @@ from infomaniak_mcp.server.registry import VERBS, Selection, toolsets
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 HINTS = ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint")
 # Names the issues give whose verb is its own object: `account_overview` (the best first call),
-# `audit_tail`, `audit_search`, `history_list`, `history_undo` (the toolset is the object).
-NOUNLESS_VERBS = frozenset({"overview", "tail", "search", "list", "undo"})
+# `audit_tail`, `audit_search`, `history_list`, `history_undo`, `tools_search`, `api_call` (the toolset is
+# the object).
+NOUNLESS_VERBS = frozenset({"overview", "tail", "search", "list", "undo", "call"})
 
 
 def test_every_toolset_declares_tools(all_selection: Selection) -> None:

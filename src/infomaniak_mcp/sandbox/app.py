@@ -34,6 +34,7 @@ from infomaniak_mcp.sandbox.auth import SANDBOX_TOKEN, RateLimiter
 from infomaniak_mcp.sandbox.clock import SandboxClock
 from infomaniak_mcp.sandbox.envelope import ApiError, login_page, method_not_found
 from infomaniak_mcp.sandbox.faults import FaultConfig, FaultRule
+from infomaniak_mcp.sandbox.generated import with_generated
 from infomaniak_mcp.sandbox.routes import all_routes
 from infomaniak_mcp.sandbox.routing import CTX_KEY, RequestContext
 from infomaniak_mcp.sandbox.runtime import SECRET_HEADERS, RecordedExchange, SandboxRuntime, parse_json
@@ -315,7 +316,7 @@ def create_app(
         fresh_state=fresh,
     )
     app = Starlette(
-        routes=all_routes(),
+        routes=with_generated(all_routes()),  # + documented operations without state: generated.py
         middleware=[Middleware(FrontDoor, runtime=runtime)],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _crash},
     )

@@ -64,5 +64,32 @@ TOOLSETS: dict[str, ToolsetInfo] = {
                 "INFOMANIAK_XSRF_TOKEN); reads work without it."
             ),
         ),
+        ToolsetInfo(
+            name="api",
+            title="Whole API",
+            description="Every documented Infomaniak API operation: search, describe, call (reads), plan writes.",
+            module="infomaniak_mcp.tools.api",
+            default=True,
+            instructions=(
+                "When no curated tool fits, api_search_operations finds any documented operation of every "
+                "product (mail, kDrive, kChat, Public Cloud, Swiss Backup, newsletter, AI, kMeet…) with the token "
+                "scope it needs; api_describe_operation shows its parameters, body and answer; api_call runs a "
+                "GET (validated first, all pages); api_call_write plans a POST/PUT/PATCH/DELETE and applies it "
+                "only after confirmation. When a hit names a curated tool (covered_by), use that tool instead. "
+                "kChat operations take team=<subdomain>."
+            ),
+        ),
+        ToolsetInfo(
+            name="tools",
+            title="Tool search",
+            description="Find the right tool for a task across every toolset, enabled or not.",
+            module="infomaniak_mcp.tools.tools",
+            default=True,
+            instructions=(
+                "Only the most used toolsets are enabled by default. tools_search finds the tool for a task "
+                "across all toolsets (hosting, domain, dns, mail, drive, audit, history…) and says how to "
+                "enable its toolset (--toolsets)."
+            ),
+        ),
     )
 }

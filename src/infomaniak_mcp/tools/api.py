@@ -1,0 +1,515 @@
+"""Toolset `api`: every documented operation of the public API, through four tools over the bundled spec.
+
+- `api_search_operations`: find operations by intent, product, method or path fragment (BM25 over
+  the spec; `spec/search.py`), each with the scope it needs and the curated tool that already
+  covers it (tools declare `covers=` in `@tool`).
+- `api_describe_operation`: parameters, body and response shape of one operation (`spec/describe.py`).
+- `api_call`: run a documented GET. The call is validated against the spec before anything is
+  sent (`spec/validate.py`: unknown path, missing or mistyped parameter, value outside an enum →
+  `invalid_argument` naming the field and the allowed values); lists are fetched page by page like
+  curated tools (`ApiHttp.paginate`) up to a cap.
+- `api_call_write`: POST/PUT/PATCH/DELETE through the safe-writes engine (docs/writing-tools.md):
+  the body validates the call the same way and returns a `Plan` showing the exact request and,
+  when a GET documents the same path, the target's current state and a diff. Nothing is sent
+  until the plan is confirmed; the server then runs the stored step (operation `api.call`).
+  Generic writes have no inverse: `reversible` is false.
+
+kChat operations (`/api/v4/...`) are served per team at `https://{team}.kchat.infomaniak.com`
+and answer plain Mattermost JSON: they take `team` and go to that host (to the configured API URL
+when it is not the official one, i.e. the sandbox). Answers that are not the JSON envelope
+(kChat, CSV/PNG/ZIP downloads) are read by `RawHttp`, an `ApiHttp` that shares the client's
+token, limiter and transport.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+import httpx2
+from pydantic import BaseModel, ConfigDict, Field
+
+from infomaniak_mcp.api._envelope import ApiResponse, decode_json_body
+from infomaniak_mcp.api._http import ApiHttp
+from infomaniak_mcp.api.client import InfomaniakApi
+from infomaniak_mcp.api.errors import ErrorDetail, InfomaniakError, InvalidArgumentError, NotFoundError
+from infomaniak_mcp.config import DEFAULT_API_URL
+from infomaniak_mcp.safety.executor import StepResult
+from infomaniak_mcp.safety.operations import OperationContext, operation
+from infomaniak_mcp.safety.plan import DiffEntry, Plan, Step, diff_fields, fingerprint
+from infomaniak_mcp.server.context import ToolContext
+from infomaniak_mcp.server.registry import ToolOutput, all_specs, tool
+from infomaniak_mcp.spec.describe import DEFAULT_DEPTH, describe_operation, max_page_size, pagination_style
+from infomaniak_mcp.spec.model import KCHAT_HOST, ApiSpec, Operation, load_spec
+from infomaniak_mcp.spec.scopes import scope_label
+from infomaniak_mcp.spec.search import search_operations
+from infomaniak_mcp.spec.validate import CallRefused, PreparedCall, prepare_call
+
+MAX_ITEMS = 1000
+MAX_DATA_CHARS = 40_000
+MAX_AFTER_CHARS = 4_000
+PAGING_PARAMS = frozenset({"page", "per_page", "limit", "skip", "cursor", "return"})
+RISKY_WORDS = ("delete", "remove", "cancel", "terminate", "destroy", "purge", "reset", "wipe", "empty", "revoke")
+
+Product = Literal[
+    "core", "domain", "mail", "kdrive", "kchat", "swiss_backup", "ai", "url_shortener", "newsletter",
+    "public_cloud", "kmeet",
+]
+Path = Annotated[
+    str,
+    Field(
+        description="Path from api_search_operations: the template ('/2/zones/{zone}/records', then give "
+        "path_params) or a concrete path ('/2/zones/example.ch/records').",
+        min_length=2,
+        max_length=500,
+    ),
+]
+PathParams = Annotated[
+    dict[str, str | int] | None,
+    Field(description="Values of the template's {placeholders}, e.g. {\"zone\": \"example.ch\"}."),
+]
+Query = Annotated[
+    dict[str, Any] | None,
+    Field(
+        description="Query parameters as documented; objects/arrays allowed ({\"filter\": {\"types\": [\"A\"]}} "
+        "is sent as filter[types][]=A)."
+    ),
+]
+Team = Annotated[
+    str | None,
+    Field(description="kChat only: the team's subdomain (<team>.kchat.infomaniak.com).", max_length=63),
+]
+
+
+# ---- HTTP ------------------------------------------------------------------------------------------
+class RawHttp(ApiHttp):
+    """`ApiHttp` that also accepts answers outside the envelope: plain JSON (kChat) and downloads."""
+
+    def _interpret(self, response: httpx2.Response, method: str, path: str) -> ApiResponse:
+        status = response.status_code
+        ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if status >= 300 or status == 204:
+            return super()._interpret(response, method, path)
+        if "json" not in ctype:
+            data: dict[str, Any] = {"content_type": ctype or "unknown", "bytes": len(response.content)}
+            if ctype.startswith("text/") or ctype in ("application/csv",):
+                data["text"] = response.text[:MAX_AFTER_CHARS]
+            return ApiResponse(data=data, status=status)
+        decoded = decode_json_body(response.content, ctype, status=status, method=method, path=path, request_id=None)
+        if isinstance(decoded, dict) and "result" in decoded:
+            return super()._interpret(response, method, path)
+        return ApiResponse(data=decoded, status=status)
+
+
+def _raw_http(api: InfomaniakApi, base_url: str) -> RawHttp:
+    """A `RawHttp` sharing `api.http`'s token, rate limiter, transport and timeout (closed after use)."""
+    http = api.http
+    return RawHttp(
+        base_url,
+        getattr(http, "_token", None),
+        transport=getattr(http, "_transport", None),
+        limiter=http.limiter,
+        timeout=http.timeout,
+        max_retries=http.max_retries,
+    )
+
+
+def kchat_base_url(api_url: str, team: str) -> str:
+    """The team's kChat host; the configured API URL itself when it is not the official one (sandbox)."""
+    if api_url.rstrip("/") == DEFAULT_API_URL:
+        return KCHAT_HOST.format(team=team)
+    return api_url.rstrip("/")
+
+
+def _needs_raw(op: Operation) -> bool:
+    kind = op.response.get("content_type")
+    return op.is_kchat or (kind is not None and kind != "application/json") or not op.responses
+
+
+async def send(
+    api: InfomaniakApi, op: Operation, method: str, path: str, query: dict[str, Any], body: Any, team: str | None
+) -> ApiResponse:
+    """One request (retry policy, limiter and errors of `ApiHttp`)."""
+    json_body = body if method != "GET" else None
+    if not _needs_raw(op):
+        return await api.http.request(method, path, params=query, json=json_body)
+    base = kchat_base_url(api.http.base_url, team or "") if op.is_kchat else api.http.base_url
+    raw = _raw_http(api, base)
+    try:
+        return await raw.request(method, path, params=query, json=json_body)
+    finally:
+        await raw.aclose()
+
+
+# ---- shared helpers ----------------------------------------------------------------------------------
+def covering_tools() -> dict[str, list[str]]:
+    """Operation key → curated tools that cover it (their `covers=`), across every toolset."""
+    found: dict[str, list[str]] = {}
+    for spec in all_specs(None):
+        for key in spec.covers:
+            found.setdefault(str(key), []).append(spec.name)
+    return {k: sorted(v) for k, v in found.items()}
+
+
+def refused(error: CallRefused) -> InvalidArgumentError:
+    """The `invalid_argument` error for a call the spec refuses (every problem named)."""
+    details = [
+        ErrorDetail(code="invalid", description=p.message, attribute=p.field,
+                    values=list(p.allowed) if p.allowed is not None else None)
+        for p in error.problems
+    ]
+    hint = None
+    if error.suggestions:
+        hint = "Nothing was sent. Closest documented operations: " + "; ".join(error.suggestions)
+    return InvalidArgumentError(description=str(error), details=details, hint=hint)
+
+
+def prepare(
+    spec: ApiSpec, method: str, path: str, path_params: dict[str, Any] | None, query: dict[str, Any] | None,
+    body: Any, team: str | None,
+) -> PreparedCall:
+    try:
+        return prepare_call(spec, method, path, path_params=path_params, query=query, body=body, team=team)
+    except CallRefused as error:
+        raise refused(error) from None
+
+
+def _size(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def fit(data: Any, limit: int = MAX_DATA_CHARS) -> tuple[Any, bool]:
+    """`data` cut to about `limit` JSON characters (list items or object keys dropped from the end)."""
+    if _size(data) <= limit:
+        return data, False
+    if isinstance(data, list):
+        kept: list[Any] = []
+        used = 2
+        for item in data:
+            used += _size(item) + 1
+            if used > limit:
+                break
+            kept.append(item)
+        return kept, True
+    if isinstance(data, dict):
+        out: dict[str, Any] = {}
+        used = 2
+        for key, value in data.items():
+            cost = _size(value) + len(key) + 4
+            if used + cost > limit:
+                out[key] = "…(cut)"
+                continue
+            out[key] = value
+            used += cost
+        return out, True
+    text = str(data)
+    return text[:limit], True
+
+
+# ---- api_search_operations --------------------------------------------------------------------------
+class OperationHit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    method: str
+    path: str
+    summary: str
+    product: str
+    scope: str = Field(description="API token scope it needs, 'any valid token' or 'unknown'.")
+    covered_by: list[str] | None = Field(default=None, description="Curated tools doing this; prefer them.")
+    deprecated: bool | None = None
+
+
+class OperationHits(ToolOutput):
+    hits: list[OperationHit]
+    matching: int = Field(description="Operations matching the filters (before `limit`).")
+    note: str | None = None
+
+    def to_text(self) -> str:
+        if not self.hits:
+            return self.note or "No documented operation matches."
+        lines = [f"{len(self.hits)} of {self.matching} operation(s):"]
+        for hit in self.hits:
+            cover = f" → prefer {', '.join(hit.covered_by)}" if hit.covered_by else ""
+            old = " (deprecated)" if hit.deprecated else ""
+            lines.append(f"- {hit.method} {hit.path} — {hit.summary}{old} [{hit.product}; scope {hit.scope}]{cover}")
+        if self.note:
+            lines.append(self.note)
+        return "\n".join(lines)
+
+
+@tool(toolset="api", read_only=True, title="Search API operations", requires_api=False)
+async def api_search_operations(
+    ctx: ToolContext,
+    query: Annotated[str, Field(description="What you want to do, in words: 'delete a mailbox', 'list kdrive users'.",
+                                max_length=300)] = "",
+    product: Annotated[Product | None, Field(description="Only this product.")] = None,
+    method: Annotated[Literal["GET", "POST", "PUT", "PATCH", "DELETE"] | None,
+                      Field(description="Only this HTTP method.")] = None,
+    path_contains: Annotated[str | None, Field(description="Only paths containing this, e.g. 'mailboxes'.",
+                                               max_length=200)] = None,
+    limit: Annotated[int, Field(description="Maximum hits.", ge=1, le=50)] = 10,
+) -> OperationHits:
+    """Find documented Infomaniak API operations (all ~780, every product) for an intent when no
+    curated tool fits. Hits give method, path, the scope the token needs, and the curated tool that
+    covers it, if any (use that first). Next: api_describe_operation, then api_call (GET) or
+    api_call_write."""
+    spec = load_spec()
+    everything = search_operations(spec, query, product=product, method=method, path_contains=path_contains,
+                                   limit=len(spec))
+    covers = covering_tools()
+    hits = [
+        OperationHit(
+            method=h.operation.method,
+            path=h.operation.path,
+            summary=h.operation.summary,
+            product=h.operation.product,
+            scope=scope_label(h.operation.method, h.operation.path),
+            covered_by=covers.get(h.operation.key),
+            deprecated=True if h.operation.deprecated else None,
+        )
+        for h in everything[:limit]
+    ]
+    note = None
+    if not hits:
+        note = f"No operation matches; products: {', '.join(sorted(spec.products))}. Try other words or no filters."
+    elif any(h.product == "kchat" for h in hits):
+        note = "kChat operations take team=<subdomain> in api_call/api_call_write."
+    return OperationHits(hits=hits, matching=len(everything), note=note)
+
+
+# ---- api_describe_operation -------------------------------------------------------------------------
+class OperationDescription(ToolOutput):
+    operation: str = Field(description="'METHOD /path/template'.")
+    description: dict[str, Any] = Field(
+        description="summary, scope, path_params, query_params, body (schema), response (status, data shape, "
+        "paging), errors (codes by status), notes."
+    )
+    covered_by: list[str] | None = Field(default=None, description="Curated tools doing this; prefer them.")
+
+    def to_text(self) -> str:
+        cover = f"\nPrefer {', '.join(self.covered_by)}." if self.covered_by else ""
+        return json.dumps(self.description, ensure_ascii=False, separators=(",", ":")) + cover
+
+
+def find_operation(spec: ApiSpec, method: str, path: str) -> Operation:
+    """The operation `method path` names (template or concrete path), or `invalid_argument`."""
+    method = method.upper()
+    op = spec.get(method, path) if "{" in path else None
+    if op is None and "{" not in path:
+        found = spec.find(method, path.split("?", 1)[0])
+        op = found[0] if found else None
+    if op is not None:
+        return op
+    try:
+        prepare_call(spec, method, path)
+    except CallRefused as error:
+        raise refused(error) from None
+    raise InvalidArgumentError.for_field("path", f"{method} {path} is not a documented operation")
+
+
+@tool(toolset="api", read_only=True, title="Describe an API operation", requires_api=False)
+async def api_describe_operation(
+    ctx: ToolContext,
+    method: Annotated[Literal["GET", "POST", "PUT", "PATCH", "DELETE"], Field(description="HTTP method.")],
+    path: Path,
+    depth: Annotated[int, Field(description="How deep nested schemas are shown.", ge=1, le=6)] = DEFAULT_DEPTH,
+) -> OperationDescription:
+    """Describe one documented operation before calling it: path and query parameters (types, enums,
+    required), the JSON body schema, the response data shape and paging, and error codes. Get the
+    method and path from api_search_operations."""
+    spec = load_spec()
+    op = find_operation(spec, method, path)
+    covers = covering_tools().get(op.key)
+    return OperationDescription(
+        operation=op.key, description=describe_operation(spec, op, depth=depth), covered_by=covers
+    )
+
+
+# ---- api_call (GET) ----------------------------------------------------------------------------------
+class ApiCallResult(ToolOutput):
+    operation: str = Field(description="'METHOD /path/template' that was called.")
+    request: str = Field(description="The request sent (method, path, query).")
+    data: Any = Field(description="The answer's data (the envelope's `data`; the whole body for kChat).")
+    count: int | None = Field(default=None, description="Items returned, for lists.")
+    total: int | None = Field(default=None, description="Items the API says exist, when it says.")
+    truncated: bool = Field(description="True when the item cap or the size cap cut the answer.")
+    note: str | None = None
+    covered_by: list[str] | None = Field(default=None, description="Curated tools doing this with concise views.")
+
+    def to_text(self) -> str:
+        head = f"{self.request}: " + (f"{self.count} item(s)" if self.count is not None else "ok")
+        if self.total is not None and self.count is not None and self.total != self.count:
+            head += f" of {self.total}"
+        if self.truncated:
+            head += " (cut; narrow the query)"
+        body = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"), default=str)
+        tail = f"\n{self.note}" if self.note else ""
+        return f"{head}\n{body}{tail}"
+
+
+@tool(toolset="api", read_only=True, title="Call an API read operation", open_world=True)
+async def api_call(
+    ctx: ToolContext,
+    path: Path,
+    path_params: PathParams = None,
+    query: Query = None,
+    team: Team = None,
+    max_items: Annotated[int, Field(description="Cap on list items fetched across pages.", ge=1, le=MAX_ITEMS)] = 500,
+) -> ApiCallResult:
+    """Run any documented GET operation of the Infomaniak API (validated against the spec first; lists
+    come back complete across pages up to max_items). Find it with api_search_operations; check its
+    parameters with api_describe_operation. To change something use api_call_write."""
+    spec = load_spec()
+    call = prepare(spec, "GET", path, path_params, query, None, team)
+    op = call.operation
+    style = pagination_style(spec, op)
+    paging_given = bool(PAGING_PARAMS & {k.split("[", 1)[0] for k in call.query})
+    count = total = None
+    truncated = False
+    if style is not None and not paging_given:
+        page = await ctx.api.http.paginate(
+            call.path, call.query, style=style, page_size=max_page_size(op, style), max_items=max_items
+        )
+        data: Any = page.items
+        total, truncated = page.total, page.truncated
+    else:
+        response = await send(ctx.api, op, "GET", call.path, call.query, None, call.team)
+        data, total = response.data, response.total
+    if isinstance(data, list):
+        if len(data) > max_items:
+            data, truncated = data[:max_items], True
+        count = len(data)
+    data, cut = fit(data)
+    if isinstance(data, list):
+        count = len(data)
+    notes = []
+    if truncated or cut:
+        notes.append("Answer cut: narrow it with the documented filters (see api_describe_operation) or max_items.")
+    covers = covering_tools().get(op.key)
+    if covers:
+        notes.append(f"{', '.join(covers)} gives a concise view of this.")
+    return ApiCallResult(
+        operation=op.key,
+        request=call.request_line(),
+        data=data,
+        count=count,
+        total=total,
+        truncated=truncated or cut,
+        note=" ".join(notes) or None,
+        covered_by=covers,
+    )
+
+
+# ---- api_call_write (plan; the server confirms and applies) ------------------------------------------
+API_CALL = "api.call"
+
+
+def _resource(call: PreparedCall) -> str:
+    return f"api:{call.team + ':' if call.team else ''}{call.path}"
+
+
+def _lock(step: Step) -> str | None:
+    """Writes under one product instance (`/1/mail_hostings/123`) never interleave."""
+    path = str(step.params.get("path", ""))
+    return "api:" + "/".join(path.split("/")[:4])
+
+
+async def _current_state(ctx: ToolContext, spec: ApiSpec, call: PreparedCall) -> tuple[Any, str | None]:
+    """The target's current value from the GET documenting the same path (None, note) when unavailable."""
+    reader = spec.get("GET", call.operation.path)
+    if reader is None:
+        return None, "no GET documents this path: the current state is not shown"
+    try:
+        response = await send(ctx.api, reader, "GET", call.path, {}, None, call.team)
+    except NotFoundError:
+        if call.method == "POST":
+            return None, None
+        raise
+    except InfomaniakError as error:
+        return None, f"the current state could not be read ({error.code})"
+    if isinstance(response.data, list):
+        return None, f"GET {call.operation.path} is a list of {len(response.data)} item(s): not shown"
+    value, cut = fit(response.data, MAX_AFTER_CHARS)
+    return value, "the current state is cut" if cut else None
+
+
+def _risk(call: PreparedCall) -> tuple[Literal["low", "high"], str]:
+    words = call.path.lower()
+    risky = call.method == "DELETE" or any(w in words for w in RISKY_WORDS)
+    if not risky:
+        return "low", ""
+    values = [str(v) for v in call.path_values.values()]
+    return "high", values[-1] if values else call.path
+
+
+def _diff(call: PreparedCall, current: Any, resource: str) -> list[DiffEntry]:
+    body = call.body
+    if call.method == "DELETE":
+        return [DiffEntry(resource=resource, before=current, after=None)]
+    if call.method in ("PUT", "PATCH") and isinstance(current, dict) and isinstance(body, dict):
+        return diff_fields(resource, current, {**current, **body}, fields=list(body)) or [
+            DiffEntry(resource=resource, field=name, before=current.get(name), after=value)
+            for name, value in list(body.items())[:1]
+        ]
+    return [DiffEntry(resource=resource if current is not None else f"{resource} (new)", before=current, after=body)]
+
+
+@tool(toolset="api", read_only=False, destructive=True, title="Call an API write operation", open_world=True)
+async def api_call_write(
+    ctx: ToolContext,
+    method: Annotated[Literal["POST", "PUT", "PATCH", "DELETE"], Field(description="HTTP method.")],
+    path: Path,
+    path_params: PathParams = None,
+    query: Query = None,
+    body: Annotated[
+        dict[str, Any] | list[Any] | None, Field(description="JSON body as documented (api_describe_operation).")
+    ] = None,
+    team: Team = None,
+) -> Plan:
+    """Change anything the Infomaniak API documents (POST/PUT/PATCH/DELETE) when no curated write tool
+    fits: validated against the spec, then planned with the exact request and the target's current
+    state; applied only after confirmation. Not undoable: prefer curated tools."""
+    spec = load_spec()
+    call = prepare(spec, method, path, path_params, query, body, team)
+    current, note = await _current_state(ctx, spec, call)
+    resource = _resource(call)
+    risk, target = _risk(call)
+    line = call.request_line()
+    body_text = f" with {json.dumps(call.body, ensure_ascii=False, separators=(',', ':'))[:300]}" if call.body else ""
+    description = f"{line}{body_text}" + (f" ({note})" if note else "")
+    summary = f"{line} — {call.operation.summary}".replace("\n", " ")
+    return Plan(
+        tool="api_call_write",
+        summary=summary,
+        steps=[
+            Step(
+                operation=API_CALL,
+                params={"method": call.method, "path": call.path, "query": call.query, "body": call.body,
+                        "team": call.team, "operation": call.operation.key},
+                resource=resource,
+                description=description,
+                before=current,
+            )
+        ],
+        diff=_diff(call, current, resource),
+        risk=risk,
+        target_name=target,
+        fingerprint=fingerprint({"state": current}),
+        reversible=False,
+    )
+
+
+@operation(API_CALL, lock=_lock)
+async def _apply_call(op: OperationContext, params: dict[str, Any]) -> StepResult:
+    spec = load_spec()
+    method, template = str(params["operation"]).split(" ", 1)
+    operation_ = spec.get(method, template)
+    if operation_ is None:  # the bundle changed between plan and apply
+        raise InvalidArgumentError.for_field("operation", f"{params['operation']} is no longer documented")
+    response = await send(
+        op.api, operation_, str(params["method"]), str(params["path"]), dict(params.get("query") or {}),
+        params.get("body"), params.get("team"),
+    )
+    data, _ = fit(response.data, MAX_AFTER_CHARS)
+    after = None if params["method"] == "DELETE" else data
+    return StepResult(resource=f"api:{params['path']}", after=after, data=data)

@@ -1,0 +1,109 @@
+"""Toolset `tools`: find the right tool for an intent across every toolset, enabled or not.
+
+The default set stays small (`tools/__init__.py` marks the default toolsets); `tools_search`
+loads every toolset's declarations (`registry.all_specs(None)`: importing a toolset module only
+registers its tools) and ranks them with the same BM25 and word rules as the API operation search
+(`spec/search.py`) over the tool name, title and description, plus its toolset's title and
+description. Each hit says its toolset and whether that toolset is on by default; the answer
+says how to enable one (`--toolsets`, `--tools`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from infomaniak_mcp.server.context import ToolContext
+from infomaniak_mcp.server.registry import ToolOutput, ToolSpec, all_specs, tool, toolsets
+from infomaniak_mcp.spec.search import Bm25, query_terms, tokens
+
+SUMMARY_CHARS = 220
+
+
+class ToolHit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    toolset: str
+    title: str
+    summary: str = Field(description="First sentence of the tool's description.")
+    read_only: bool
+    default: bool = Field(description="Whether its toolset is enabled by default.")
+
+
+class ToolHits(ToolOutput):
+    hits: list[ToolHit]
+    how_to_enable: str = Field(description="How to expose a tool that is not in your tool list.")
+
+    def to_text(self) -> str:
+        if not self.hits:
+            return "No tool matches. " + self.how_to_enable
+        lines = [f"{len(self.hits)} tool(s):"]
+        for hit in self.hits:
+            kind = "read" if hit.read_only else "write"
+            where = "default" if hit.default else "not default"
+            lines.append(f"- {hit.name} ({hit.toolset}, {where}, {kind}): {hit.summary}")
+        lines.append(self.how_to_enable)
+        return "\n".join(lines)
+
+
+def _summary(description: str) -> str:
+    first = description.split(". ", 1)[0].rstrip(".") + "."
+    return first if len(first) <= SUMMARY_CHARS else first[: SUMMARY_CHARS - 1] + "…"
+
+
+def _document(spec: ToolSpec, toolset_text: str) -> list[str]:
+    name_words = spec.name.replace("_", " ")
+    return tokens(name_words) * 3 + tokens(spec.title) * 2 + tokens(spec.description) + tokens(toolset_text)
+
+
+def rank_tools(query: str, limit: int) -> list[tuple[ToolSpec, float]]:
+    """Every declared tool of every toolset, best match first."""
+    catalog = toolsets()
+    specs = sorted(all_specs(None), key=lambda s: s.name)
+    docs = [
+        _document(s, f"{catalog[s.toolset].title} {catalog[s.toolset].description}" if s.toolset in catalog else "")
+        for s in specs
+    ]
+    index = Bm25(docs)
+    terms = query_terms(query)
+    scored = [(spec, index.score(i, terms)) for i, spec in enumerate(specs)]
+    ranked = sorted((x for x in scored if x[1] > 0), key=lambda x: (-x[1], x[0].name))
+    return ranked[:limit]
+
+
+@tool(toolset="tools", read_only=True, title="Search tools", requires_api=False)
+async def tools_search(
+    ctx: ToolContext,
+    query: Annotated[str, Field(description="The task in words: 'renew ssl certificate', 'undo my last change'.",
+                                min_length=1, max_length=300)],
+    limit: Annotated[int, Field(description="Maximum hits.", ge=1, le=25)] = 8,
+) -> ToolHits:
+    """Find the tool for a task among ALL this server's toolsets, including ones not enabled now, and
+    how to enable one. Use it when no listed tool fits; if none fits either, api_search_operations
+    reaches every documented API operation."""
+    catalog = toolsets()
+    defaults = [name for name, info in catalog.items() if info.default]
+    hits = [
+        ToolHit(
+            name=spec.name,
+            toolset=spec.toolset,
+            title=spec.title,
+            summary=_summary(spec.description),
+            read_only=spec.read_only,
+            default=catalog[spec.toolset].default if spec.toolset in catalog else False,
+        )
+        for spec, _ in rank_tools(query, limit)
+    ]
+    extra = next((h for h in hits if not h.default), None)
+    example = (
+        f"--toolsets {','.join([*defaults, extra.toolset])} (or add --tools {extra.name} to your --toolsets)"
+        if extra
+        else "--toolsets all"
+    )
+    how = (
+        "A tool not in your tool list belongs to a toolset this server was not started with: restart it "
+        f"with {example} (default toolsets: {', '.join(defaults)}; all: --toolsets all)."
+    )
+    return ToolHits(hits=hits, how_to_enable=how)
