@@ -100,7 +100,7 @@ class AccountOverview(ToolOutput):
         return "\n".join(lines)
 
 
-@tool(toolset="account", read_only=True, title="Account overview")
+@tool(toolset="account", read_only=True, title="Account overview", covers=("GET /1/accounts", "GET /1/products"))
 async def account_overview(
     ctx: ToolContext,
     within_days: Annotated[int, Field(description="Expiry horizon in days for 'expiring'.", ge=1, le=365)] = 30,
@@ -140,7 +140,7 @@ class ProductList(ToolOutput):
         return "\n".join(lines)
 
 
-@tool(toolset="account", read_only=True, title="List products")
+@tool(toolset="account", read_only=True, title="List products", covers=("GET /1/products",))
 async def account_list_products(
     ctx: ToolContext,
     kind: Annotated[
