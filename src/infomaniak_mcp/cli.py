@@ -24,6 +24,7 @@ safety engine) are imported only by the command that needs them.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -182,10 +183,33 @@ def _make_server(ns: argparse.Namespace, settings: Settings, selection: Selectio
     )
 
 
-async def _call_tool(server: MCPServer[Any], tool: str, arguments: dict[str, Any]) -> CallToolResult:
+async def _ask_on_terminal(context: Any, params: Any) -> Any:
+    """Elicitation for `call` in a terminal: the plan on stderr, the answer from stdin."""
+    import anyio.to_thread
+    from mcp_types import ElicitResult
+
+    properties = (getattr(params, "requested_schema", None) or {}).get("properties", {})
+    _err(str(getattr(params, "message", "")))
+    typed = "name" in properties
+    sys.stderr.write("Type the name to confirm (empty: decline): " if typed else "Apply this change? [y/N] ")
+    sys.stderr.flush()
+    line = await anyio.to_thread.run_sync(sys.stdin.readline)
+    if not line:
+        return ElicitResult(action="cancel")
+    answer = line.strip()
+    if typed:
+        return ElicitResult(action="accept", content={"name": answer}) if answer else ElicitResult(action="decline")
+    if answer.lower() in ("y", "yes"):
+        return ElicitResult(action="accept", content={"confirm": True})
+    return ElicitResult(action="decline")
+
+
+async def _call_tool(
+    server: MCPServer[Any], tool: str, arguments: dict[str, Any], *, interactive: bool = False
+) -> CallToolResult:
     from mcp import Client
 
-    async with Client(server) as client:
+    async with Client(server, elicitation_callback=_ask_on_terminal if interactive else None) as client:
         return await client.call_tool(tool, arguments)
 
 
@@ -206,7 +230,10 @@ def cmd_call(ns: argparse.Namespace, settings: Settings) -> int:
         _err(f"tool {ns.tool} is not enabled: {why}")
         return EXIT_USAGE
     server = _make_server(ns, settings, selection)
-    result = anyio.run(_call_tool, server, ns.tool, arguments)
+    # In a terminal, writes are confirmed by the human right there (elicitation); otherwise they
+    # stop at confirmation_required: tokens only live as long as this one-shot server.
+    interactive = sys.stdin.isatty() and sys.stderr.isatty()
+    result = anyio.run(functools.partial(_call_tool, server, ns.tool, arguments, interactive=interactive))
     text = "\n".join(block.text for block in result.content if getattr(block, "type", None) == "text")  # type: ignore[union-attr]
     if result.structured_content is not None:
         _out(json.dumps(result.structured_content, indent=2, ensure_ascii=False))
@@ -215,6 +242,9 @@ def cmd_call(ns: argparse.Namespace, settings: Settings) -> int:
     if result.is_error:
         _err(text)
         return EXIT_TOOL_ERROR
+    if (result.structured_content or {}).get("status") == "confirmation_required":
+        _err("Nothing was changed: a confirmation token only works inside the server process that issued it. "
+             "Run this command in a terminal to confirm interactively, or use an MCP client.")
     return EXIT_OK
 
 

@@ -112,6 +112,15 @@ def structured(result: CallToolResult) -> dict[str, Any]:
     return dict(result.structured_content)
 
 
+async def plan_and_apply(client: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Call a write tool, check it answers confirmation_required, confirm with the token; the outcome."""
+    planned = structured(await client.call_tool(tool, arguments))
+    assert planned["status"] == "confirmation_required", planned
+    result = await client.call_tool(tool, {**arguments, "confirmation_token": planned["confirmation_token"]})
+    assert not result.is_error, result
+    return structured(result)
+
+
 class Elicitor:
     """An elicitation callback that answers as told and remembers what it was asked."""
 

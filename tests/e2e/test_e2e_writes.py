@@ -12,22 +12,12 @@ from typing import Any
 
 import pytest
 from e2e_support import text_of
-from e2e_writes_support import ZONE, WriteBench, connect_writes, structured
-from mcp import Client
+from e2e_writes_support import ZONE, WriteBench, connect_writes, plan_and_apply, structured
 
 from infomaniak_mcp.safety.audit import verify
 from infomaniak_mcp.server.app import local_principal
 
 pytestmark = pytest.mark.anyio
-
-
-async def plan_and_apply(client: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    """Call a write tool, check it answers confirmation_required, confirm with the token; the outcome."""
-    planned = structured(await client.call_tool(tool, arguments))
-    assert planned["status"] == "confirmation_required", planned
-    result = await client.call_tool(tool, {**arguments, "confirmation_token": planned["confirmation_token"]})
-    assert not result.is_error, text_of(result)
-    return structured(result)
 
 
 async def test_create_confirm_apply_then_undo(tmp_path: Path, transport: str, era: str) -> None:

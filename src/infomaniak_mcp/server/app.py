@@ -40,7 +40,6 @@ from infomaniak_mcp.config import TOKEN_HELP, Secret, Settings
 from infomaniak_mcp.safety.engine import ConfirmMode, SafetyEngine
 from infomaniak_mcp.safety.redact import register_secret
 from infomaniak_mcp.server.deps import (
-    FALLBACK_PRINCIPAL,
     PRINCIPAL_SCOPE_KEY,
     PrincipalResolver,
     ServerDeps,
@@ -79,7 +78,6 @@ SERVER_DESCRIPTION = (
     "Administer an Infomaniak account: organisations and products, web hosting, domains, DNS, "
     "mail, kDrive, users and teams."
 )
-LOCAL_PRINCIPAL = FALLBACK_PRINCIPAL
 CTX_PARAM = "ctx"
 SANDBOX_URL = "http://sandbox.localhost"
 

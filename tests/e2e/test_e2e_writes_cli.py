@@ -1,0 +1,86 @@
+"""`infomaniak-mcp call` with a write tool: in a terminal the human confirms right there (elicitation);
+without a terminal the call stops at confirmation_required and says why the token cannot be reused.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from infomaniak_mcp.cli import main
+
+ARGS = json.dumps({"zone": "alpage-shop.ch", "type": "TXT", "name": "from-cli", "target": "hello"})
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def at_terminal(monkeypatch: pytest.MonkeyPatch, typed: str) -> None:
+    """stdin and stderr look like a terminal (called in the test body, where capsys's stderr is live)."""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    monkeypatch.setattr(sys, "stdin", Terminal(typed))
+
+
+@pytest.mark.usefixtures("isolated_cwd")
+@pytest.mark.parametrize(("typed", "status"), [("y\n", "applied"), ("n\n", "declined"), ("", "cancelled")])
+def test_call_asks_on_the_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], typed: str, status: str
+) -> None:
+    at_terminal(monkeypatch, typed)
+    code = main(["call", "dns_create_record", "--sandbox", "--args", ARGS])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert json.loads(out)["status"] == status
+    assert "Create the DNS record from-cli.alpage-shop.ch TXT hello" in err
+    assert "Apply this change? [y/N]" in err
+
+
+@pytest.mark.usefixtures("isolated_cwd")
+def test_call_refuses_a_bad_plan_before_asking(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    delete = json.dumps({"zone": "alpage-shop.ch", "record_id": 999_999_999})
+    at_terminal(monkeypatch, "whatever\n")
+    code = main(["call", "dns_delete_record", "--sandbox", "--args", delete])
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert "No record 999999999" in err
+    assert "Type the name" not in err  # nobody was asked
+
+
+@pytest.mark.usefixtures("isolated_cwd")
+@pytest.mark.parametrize(("typed", "status"), [("alpage-shop.ch\n", "applied"), ("\n", "declined")])
+def test_call_high_risk_needs_the_typed_name(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], typed: str, status: str
+) -> None:
+    assert main(["call", "dns_list_records", "--sandbox", "--args", '{"zone": "alpage-shop.ch", "type": "TXT"}']) == 0
+    record = next(r for r in json.loads(capsys.readouterr().out)["records"] if r["name"] == ".")
+    at_terminal(monkeypatch, typed)
+    delete = json.dumps({"zone": "alpage-shop.ch", "record_id": record["id"]})
+    code = main(["call", "dns_delete_record", "--sandbox", "--args", delete])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert json.loads(out)["status"] == status
+    assert "To apply it, type exactly: alpage-shop.ch" in err
+
+
+@pytest.mark.usefixtures("isolated_cwd")
+def test_call_without_terminal_stops_at_the_plan(isolated_cwd: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["call", "dns_create_record", "--sandbox", "--args", ARGS])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert json.loads(out)["status"] == "confirmation_required"
+    assert "only works inside the server process" in err
+
+
+@pytest.mark.usefixtures("isolated_cwd")
+def test_call_in_read_only_mode_refuses(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["call", "dns_create_record", "--sandbox", "--read-only", "--args", ARGS])
+    assert code == 2
+    assert "--read-only" in capsys.readouterr().err
