@@ -68,7 +68,7 @@ CHECKS: dict[str, tuple[Severity, str]] = {
     "wildcard_record": ("low", "Make sure every name really should answer; prefer explicit records."),
     "ttl_low": ("info", "Raise the TTL (3600 is usual) unless a change is imminent."),
     "caa_missing": ("info", "Add CAA '0 issue \"letsencrypt.org\"' (and your other CAs)."),
-    "dnssec_disabled": ("info", "Enable DNSSEC (domain_set_dnssec)."),
+    "dnssec_disabled": ("info", "Enable DNSSEC (domain_set_delegation)."),
 }
 
 

@@ -21,8 +21,8 @@ MAX_NAMESERVERS = 13
 
 
 class DomainRow(BaseModel):
-    """One domain, concise: name, organisation, dates, and the flags that matter daily."""
-
+    # One domain, concise: name, organisation, dates, and the flags that matter daily. (No docstring:
+    # it would be published in every tools/list.)
     model_config = ConfigDict(extra="forbid")
 
     name: str
@@ -32,7 +32,6 @@ class DomainRow(BaseModel):
     days_left: int | None = None
     dns_here: bool | None = None
     dnssec: bool | None = None
-    error: bool | None = None
 
 
 def domain_row(domain: Domain, flags: DomainSummary | None, account_id: int | None, now: float) -> DomainRow:
@@ -46,7 +45,6 @@ def domain_row(domain: Domain, flags: DomainSummary | None, account_id: int | No
         days_left=days_left(expires, now),
         dns_here=flags.is_dns_managed_by_infomaniak if flags else None,
         dnssec=dnssec,
-        error=True if flags and flags.has_error else None,
     )
 
 

@@ -227,6 +227,48 @@ def get_spec(name: str) -> ToolSpec | None:
 
 
 @dataclass(frozen=True)
+class ResourceSpec:
+    """A readable MCP resource template of a toolset (e.g. a zone file), declared with `@resource`.
+
+    `fn(ctx: ToolContext, **uri_params) -> str` renders the content when a client reads the URI;
+    the server registers the templates of the selected toolsets next to their tools.
+    """
+
+    uri_template: str
+    toolset: str
+    name: str
+    title: str
+    description: str
+    mime_type: str
+    fn: Callable[..., Awaitable[str]]
+
+
+_RESOURCES: dict[str, ResourceSpec] = {}
+
+
+def resource(*, toolset: str, uri_template: str, title: str, mime_type: str = "text/plain") -> Callable[[_F], _F]:
+    """Declare a resource template whose `{params}` are the function's parameters after `ctx`."""
+
+    def decorator(declared: _F) -> _F:
+        doc = " ".join((inspect.getdoc(declared) or "").split())
+        if not doc:
+            raise RegistryError(f"resource {declared.__name__!r} needs a docstring (its description)")
+        _RESOURCES[uri_template] = ResourceSpec(
+            uri_template, toolset, declared.__name__, title, doc, mime_type, declared
+        )
+        return declared
+
+    return decorator
+
+
+def resource_specs(names: Iterable[str]) -> list[ResourceSpec]:
+    """Resource templates of the named toolsets (loading them as needed)."""
+    wanted = list(names)
+    load_toolsets(wanted)
+    return [spec for spec in _RESOURCES.values() if spec.toolset in wanted]
+
+
+@dataclass(frozen=True)
 class Selection:
     toolsets: tuple[str, ...]
     tools: tuple[ToolSpec, ...]

@@ -24,12 +24,27 @@ TOOLSETS: dict[str, ToolsetInfo] = {
         ToolsetInfo(
             name="dns",
             title="DNS",
-            description="DNS zones and records.",
-            module="infomaniak_mcp.tools.dns",
+            description="DNS zones and records: read, change (one record or a change set), zone files, audits, "
+            "live checks.",
+            module="infomaniak_mcp.tools.dns_all",
             default=True,
             instructions=(
                 "DNS zones are addressed by their domain name (e.g. example.ch). dns_list_records lists "
-                "every record of a zone (apex written '.'), filterable by type and name."
+                "every record of a zone (apex written '.'), filterable by type and name. Several changes at "
+                "once: dns_apply_changes (also takes a zone file); export: dns_export_zone. dns_audit_zones "
+                "finds problems (SPF, DMARC, DKIM, MX, CAA, DNSSEC…); dns_verify_record checks live resolution."
+            ),
+        ),
+        ToolsetInfo(
+            name="domain",
+            title="Domains",
+            description="Domain names: expiry, nameservers, DNSSEC.",
+            module="infomaniak_mcp.tools.domain",
+            default=False,
+            instructions=(
+                "domain_list_domains lists domains with expiry dates (expiring_within_days filters); "
+                "domain_get_domain shows one (nameservers, DNSSEC, linked products); domain_set_delegation "
+                "changes nameservers and/or DNSSEC after confirmation."
             ),
         ),
         ToolsetInfo(

@@ -57,9 +57,12 @@ class DnsClient:
             f"{_zone_path(zone)}/records", params, model=DnsRecord, max_items=max_items
         )
 
-    async def get_record(self, zone: str, record_id: int) -> DnsRecord:
-        """`GET /2/zones/{zone}/records/{record}`."""
-        return await self._http.get_model(DnsRecord, f"{_zone_path(zone)}/records/{path_segment(record_id)}")
+    async def get_record(self, zone: str, record_id: int, *, with_description: bool = False) -> DnsRecord:
+        """`GET /2/zones/{zone}/records/{record}` (`with=records_description`: the target's parsed parts)."""
+        params = {"with": "records_description"} if with_description else None
+        return await self._http.get_model(
+            DnsRecord, f"{_zone_path(zone)}/records/{path_segment(record_id)}", params
+        )
 
     async def create_record(
         self, zone: str, *, type: str, target: str, ttl: int, source: str | None = None

@@ -1,0 +1,122 @@
+"""Shared by the `dns` and `domain` tool modules: argument types, rule errors, live DNS queries.
+
+- `Zone`, `Domain`: the annotated string arguments; `zone_arg(value)` normalises one (errors
+  name the field).
+- `invalid(problem)`: a `domain.dns_records.RecordProblem` as `InvalidArgumentError`.
+- `dns_servers(ctx)`: which DNS servers live checks ask. Sandbox mode (a local API URL): the
+  sandbox's own responder (`GET /_sandbox/dns`) plays both the zone's authoritative servers
+  and the public resolvers, and only loopback addresses are ever accepted. Real mode: the
+  public resolvers (`INFOMANIAK_MCP_DNS_RESOLVERS`, default 1.1.1.1, 9.9.9.9, 8.8.8.8) and the
+  zone's nameservers, asked directly.
+- `live_query(...)`: one query with dnspython (UDP, TCP when truncated), never raising.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from infomaniak_mcp.api.dns.client import is_local_url
+from infomaniak_mcp.api.errors import InvalidArgumentError
+from infomaniak_mcp.domain.dns_live import DNS_PORT, PUBLIC_RESOLVERS, comparable, resolver_addresses
+from infomaniak_mcp.domain.dns_records import RecordProblem, normalise_zone
+from infomaniak_mcp.server.context import ToolContext
+
+RESOLVERS_SETTING = "INFOMANIAK_MCP_DNS_RESOLVERS"
+QUERY_TIMEOUT = 3.0
+
+# Lengths and syntax are checked by `zone_arg` (errors name the field), not in the schema: fewer tokens.
+Zone = Annotated[str, Field(description="The zone (domain), e.g. example.ch.")]
+DomainName = Annotated[str, Field(description="e.g. example.ch")]
+
+
+def invalid(problem: RecordProblem) -> InvalidArgumentError:
+    return InvalidArgumentError.for_field(problem.field, problem.problem, problem.allowed)
+
+
+def zone_arg(value: str, field: str = "zone") -> str:
+    try:
+        return normalise_zone(value, field)
+    except RecordProblem as problem:
+        raise invalid(problem) from None
+
+
+@dataclass
+class DnsServers:
+    """Who live checks ask. `authoritative` None: ask the zone's own nameservers (real mode)."""
+
+    sandbox: bool
+    public: list[tuple[str, int]] = field(default_factory=list)
+    authoritative: tuple[str, int] | None = None
+
+    def label(self, address: tuple[str, int], name: str | None = None) -> str:
+        where = f"{address[0]}:{address[1]}" if address[1] != DNS_PORT else address[0]
+        if name and self.sandbox:
+            return f"{name} (sandbox {where})"
+        return f"{name} ({where})" if name else where
+
+
+async def dns_servers(ctx: ToolContext) -> DnsServers:
+    sandbox = is_local_url(ctx.settings.api_url)
+    configured = ctx.settings.extra.get(RESOLVERS_SETTING, "").strip()
+    try:
+        if configured:
+            public = resolver_addresses(configured, sandbox=sandbox, field=RESOLVERS_SETTING)
+        elif sandbox:
+            public = resolver_addresses("{}:{}".format(*await ctx.api.dns.local_dns_responder()), sandbox=True)
+        else:
+            public = [(ip, DNS_PORT) for ip in PUBLIC_RESOLVERS]
+    except RecordProblem as problem:
+        raise invalid(problem) from None
+    return DnsServers(sandbox=sandbox, public=public, authoritative=public[0] if sandbox else None)
+
+
+@dataclass
+class LiveAnswer:
+    rcode: str
+    values: list[str] = field(default_factory=list)
+    ttl: int | None = None
+    error: str | None = None
+
+
+async def live_query(
+    address: tuple[str, int], name: str, rtype: str, *, recursive: bool, wait: float = QUERY_TIMEOUT
+) -> LiveAnswer:
+    """Ask one server for `name`/`rtype`; the values of that type in the answer, comparable spelling."""
+    import dns.asyncquery
+    import dns.exception
+    import dns.flags
+    import dns.message
+    import dns.rcode
+    import dns.rdatatype
+
+    query = dns.message.make_query(name, rtype)
+    if not recursive:
+        query.flags &= ~dns.flags.RD
+    try:
+        response, _ = await dns.asyncquery.udp_with_fallback(query, address[0], port=address[1], timeout=wait)
+    except dns.exception.Timeout:
+        return LiveAnswer(rcode="TIMEOUT", error=f"no answer within {wait:g} s")
+    except (dns.exception.DNSException, OSError) as exc:
+        return LiveAnswer(rcode="ERROR", error=f"{type(exc).__name__}: {exc}"[:200])
+    wanted = dns.rdatatype.from_text(rtype)
+    values: list[str] = []
+    ttls: list[int] = []
+    for rrset in response.answer:
+        if rrset.rdtype == wanted:
+            values += [comparable(rtype, rdata) for rdata in rrset]
+            ttls.append(rrset.ttl)
+    return LiveAnswer(rcode=dns.rcode.to_text(response.rcode()), values=sorted(values), ttl=min(ttls, default=None))
+
+
+async def resolve_addresses(servers: DnsServers, host: str) -> list[str]:
+    """IPv4 addresses of `host` through the first public resolver (real mode: to ask a nameserver)."""
+    answer = await live_query(servers.public[0], host, "A", recursive=True)
+    return answer.values
+
+
+def short_error(exc: Any) -> str:
+    code = getattr(exc, "code", None)
+    return f"{code}: {getattr(exc, 'description', '')}".strip() if code else type(exc).__name__

@@ -1,0 +1,220 @@
+"""Toolset `dns` (records): one record in detail, and change sets.
+
+- `dns_get_record` reads `GET /2/zones/{zone}/records/{record}?with=records_description`: the
+  record, its target's parsed parts (MX/SRV priority, SRV weight and port, CAA tag…) and, for a
+  TXT value split into 255-byte strings, the joined value.
+- `dns_apply_changes` plans many creates/updates/deletes on one zone as ONE plan (validated as a
+  whole by `domain.dns_changes`), applied in order deletes → updates → creates through the
+  `dns.*` operations of `tools/dns.py`. The changes are a list, or a BIND zone file the zone must
+  match (`domain.dns_zonefile.parse_zone_file` + `diff_zone`: `$ORIGIN`/`$TTL` understood,
+  `$INCLUDE` refused, SOA and apex NS left to Infomaniak, records missing from the file kept
+  unless `delete_missing`). If a step fails, the outcome is `partial`: the report lists what was
+  applied and carries the compensating plan (`history_undo` on its history id confirms it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from infomaniak_mcp.api.dns.models import DnsRecord
+from infomaniak_mcp.api.errors import InvalidArgumentError, NotFoundError
+from infomaniak_mcp.domain.dns_changes import ChangeRequest, ChangeSet, diff_zone, plan_change_set
+from infomaniak_mcp.domain.dns_records import RecordProblem, absolute_name, txt_value
+from infomaniak_mcp.domain.dns_zonefile import parse_zone_file
+from infomaniak_mcp.domain.products import iso_date
+from infomaniak_mcp.safety.inverse import dns_record_resource, dns_zone_resource
+from infomaniak_mcp.safety.plan import DiffEntry, Plan, Step, diff_fields, fingerprint
+from infomaniak_mcp.server.context import ToolContext
+from infomaniak_mcp.server.registry import ToolOutput, tool
+from infomaniak_mcp.tools.dns_common import Zone, invalid, zone_arg
+
+MAX_RECORDS = 5000
+MAX_CHANGES = 500
+MAX_ZONE_FILE = 1_000_000
+
+RecordId = Annotated[int, Field(description="Record id, from dns_list_records.", ge=1)]
+
+
+class RecordDetail(ToolOutput):
+    id: int
+    name: str
+    fqdn: str
+    type: str
+    ttl: int
+    target: str
+    value: str | None = None
+    parts: str | None = None
+    updated_on: str | None = None
+
+    def to_text(self) -> str:
+        extra = f" ({self.parts})" if self.parts else ""
+        value = f"\nValue: {self.value}" if self.value else ""
+        return f"[{self.id}] {self.fqdn} {self.ttl} {self.type} {self.target}{extra}{value}"
+
+
+def _parts(description: dict[str, Any] | None) -> str | None:
+    """`{"priority": {"value": 10}, "port": {"value": 5060}}` → `priority 10, port 5060`."""
+    out = []
+    for key, item in (description or {}).items():
+        value = item.get("value") if isinstance(item, dict) else item
+        if isinstance(value, int | str) and not isinstance(value, bool):
+            out.append(f"{key} {value}")
+    return ", ".join(out) or None
+
+
+@tool(toolset="dns", read_only=True, title="Get a DNS record")
+async def dns_get_record(ctx: ToolContext, zone: Zone, record_id: RecordId) -> RecordDetail:
+    """Show one DNS record: target parts (priority, port, CAA tag), and a split TXT's joined value."""
+    fqdn = zone_arg(zone)
+    try:
+        record = await ctx.api.dns.get_record(fqdn, record_id, with_description=True)
+    except NotFoundError as error:
+        error.hint = f"No record {record_id} in {fqdn}: call dns_list_records for the ids."
+        raise
+    joined = txt_value(record.target) if record.type == "TXT" else None
+    return RecordDetail(
+        id=record.id,
+        name=record.source,
+        fqdn=record.source_idn or absolute_name(record.source, fqdn),
+        type=record.type,
+        ttl=record.ttl,
+        target=record.target,
+        value=joined if joined is not None and joined != record.target else None,
+        parts=_parts(record.description),
+        updated_on=iso_date(record.updated_at),
+    )
+
+
+# ---- change sets ---------------------------------------------------------------------------------
+def record_value(record: DnsRecord) -> dict[str, Any]:
+    """A record as plans, history and undo keep it (the API's object, nulls left out)."""
+    return record.model_dump(mode="json", exclude_none=True)
+
+
+async def zone_records(ctx: ToolContext, zone: str) -> list[DnsRecord]:
+    page = await ctx.api.dns.list_records(zone, max_items=MAX_RECORDS)
+    if page.truncated:
+        raise InvalidArgumentError(
+            code="zone_too_large",
+            description=f"{zone} has more than {MAX_RECORDS} records; a change set needs the whole zone.",
+            hint="Use dns_create_record / dns_update_record / dns_delete_record one record at a time.",
+        )
+    return list(page.items)
+
+
+def zone_fingerprint(zone: str, records: Sequence[DnsRecord]) -> str:
+    """The whole zone: a change set's validity (CNAME exclusivity, ids) depends on every record."""
+    return fingerprint({"zone": zone, "records": sorted((record_value(r) for r in records), key=lambda v: v["id"])})
+
+
+def change_set_plan(zone: str, records: Sequence[DnsRecord], changes: ChangeSet, *, what: str) -> Plan:
+    """One plan for a validated change set (deletes → updates → creates), reversible step by step."""
+    if len(changes.changes) > MAX_CHANGES:
+        count = len(changes.changes)
+        raise InvalidArgumentError.for_field("changes", f"{count} changes; at most {MAX_CHANGES} per plan: split it")
+    by_id = {r.id: r for r in records}
+    steps: list[Step] = []
+    diff: list[DiffEntry] = []
+    for change in changes.changes:
+        if change.action == "create":
+            assert change.after is not None
+            spec = change.after
+            label = f"{spec.fqdn(zone)} {spec.type} {spec.target} (TTL {spec.ttl})"
+            steps.append(Step(operation="dns.create_record", params={"zone": zone, **spec.as_params()},
+                              resource=dns_zone_resource(zone), description=f"Create {label}"))
+            diff.append(DiffEntry(resource=f"{dns_zone_resource(zone)}/records/new", after=spec.as_params()))
+            continue
+        assert change.record_id is not None
+        current = by_id[change.record_id]
+        before = record_value(current)
+        resource = dns_record_resource(zone, current.id)
+        name = absolute_name(current.source, zone)
+        if change.action == "delete":
+            steps.append(Step(operation="dns.delete_record", params={"zone": zone, "record_id": current.id},
+                              resource=resource, before=before,
+                              description=f"Delete {name} {current.type} {current.target} [{current.id}]"))
+            diff.append(DiffEntry(resource=resource, before=before, after=None))
+            continue
+        assert change.after is not None
+        new = change.after
+        steps.append(Step(operation="dns.update_record",
+                          params={"zone": zone, "record_id": current.id, "target": new.target, "ttl": new.ttl},
+                          resource=resource, before=before,
+                          description=f"Set {name} {current.type} [{current.id}] to {new.target} (TTL {new.ttl})"))
+        after = {**before, "target": new.target, "ttl": new.ttl}
+        diff += diff_fields(resource, before, after, fields=("target", "ttl"))
+    counts = changes.counts()
+    parts = ", ".join(f"{n} {a}" for a, n in counts.items() if n)
+    if changes.unchanged:
+        parts += f"; {len(changes.unchanged)} already in place"
+    if changes.kept:
+        parts += f"; {len(changes.kept)} record(s) not in the file kept"
+    destructive = counts["update"] + counts["delete"] > 0
+    return Plan(
+        summary=f"{what} in {zone}: {parts}",
+        steps=steps,
+        diff=diff,
+        risk="high" if destructive else "low",
+        target_name=zone,
+        fingerprint=zone_fingerprint(zone, records),
+        reversible=True,
+    )
+
+
+class RecordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["create", "update", "delete"]
+    record_id: int | None = Field(default=None, description="update/delete")
+    name: str | None = Field(default=None, description="create; '@' = apex")
+    type: str | None = None
+    target: str | None = Field(default=None, description="as for dns_create_record")
+    ttl: int | None = None
+
+
+@tool(
+    toolset="dns", read_only=False, destructive=True, title="Apply DNS changes",
+    covers=("POST /2/zones/{zone}/records", "PUT /2/zones/{zone}/records/{record}",
+            "DELETE /2/zones/{zone}/records/{record}"),
+)
+async def dns_apply_changes(
+    ctx: ToolContext,
+    zone: Zone,
+    changes: Annotated[list[RecordChange] | None, Field(description="Changes, any order.", max_length=200)] = None,
+    zone_file: Annotated[str | None, Field(description="Or a zone file to match.", max_length=MAX_ZONE_FILE)] = None,
+    delete_missing: Annotated[bool, Field(description="zone_file: delete records it lacks.")] = False,
+) -> Plan:
+    """Apply many record changes to one zone as one confirmed plan: creates/updates/deletes, or a BIND zone
+    file to match. On a failure midway: what applied and the compensating plan. Undo: history_undo."""
+    fqdn = zone_arg(zone)
+    if (changes is None) == (zone_file is None):
+        raise InvalidArgumentError.for_field("changes", "give either changes or zone_file")
+    parsed = None
+    if zone_file is not None:
+        try:
+            parsed = parse_zone_file(zone_file, fqdn)
+        except RecordProblem as problem:
+            raise invalid(problem) from None
+    records = await zone_records(ctx, fqdn)
+    try:
+        if parsed is not None:
+            change_set = diff_zone(fqdn, records, parsed.records, delete_missing=delete_missing)
+        else:
+            requests = [
+                ChangeRequest(c.action, c.record_id, c.name, c.type, c.target, c.ttl)
+                for c in changes or []
+            ]
+            change_set = plan_change_set(fqdn, records, requests)
+    except RecordProblem as problem:
+        raise invalid(problem) from None
+    if not change_set.changes:
+        field = "zone_file" if parsed is not None else "changes"
+        kept = f" ({len(change_set.kept)} record(s) not in the file kept)" if change_set.kept else ""
+        raise InvalidArgumentError.for_field(field, f"the zone already matches{kept}; nothing to do")
+    if parsed is not None:
+        skipped = f", {len(parsed.skipped)} skipped" if parsed.skipped else ""
+        return change_set_plan(fqdn, records, change_set, what=f"Import a zone file{skipped}")
+    return change_set_plan(fqdn, records, change_set, what=f"Apply {len(change_set.changes)} change(s)")

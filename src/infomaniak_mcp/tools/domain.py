@@ -1,0 +1,507 @@
+"""Toolset `domain`: domain names — inventory and expiry, detail, nameservers, DNSSEC.
+
+Reads: `domain_list_domains` (v2 `/2/domains/domains` for dates, v1 `/1/domain/account/{id}`
+for the DNS/DNSSEC flags, one organisation or all), `domain_get_domain` (v2 detail, v1 flags,
+zones, DNSSEC check, linked products, and the delegation as the DNS shows it).
+
+Write: `domain_set_delegation` plans nameserver and/or DNSSEC changes (operations
+`domain.set_nameservers`, `domain.enable_dnssec`, `domain.disable_dnssec`, registered below with
+their inverses and resource readers). The API has no route that returns a domain's current
+nameservers: the plan records them from the live delegation (public DNS; the sandbox responder
+in sandbox mode), or as "Infomaniak's" when the registry flag says so. Undo needs that list;
+when it is unknown the plan says it is not reversible. Switching DNSSEC off runs before a
+nameserver move, switching it on after, so the DS at the registry never points at a zone that
+the new nameservers do not sign.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any
+
+import anyio
+from pydantic import Field
+
+from infomaniak_mcp.api.core.models import Account, Product
+from infomaniak_mcp.api.domain.models import DnssecStatus, Domain, DomainSummary, DomainZone
+from infomaniak_mcp.api.errors import InfomaniakError, InvalidArgumentError, NotFoundError
+from infomaniak_mcp.domain.dns_records import RecordProblem
+from infomaniak_mcp.domain.domains import (
+    INFOMANIAK_NAMESERVERS,
+    DomainRow,
+    dnssec_warnings,
+    domain_row,
+    is_infomaniak_ns,
+    normalise_nameservers,
+    sort_domains,
+)
+from infomaniak_mcp.domain.products import DAY, days_left, iso_date
+from infomaniak_mcp.safety.executor import StepResult
+from infomaniak_mcp.safety.inverse import NotReversible, register_inverse
+from infomaniak_mcp.safety.operations import OperationContext, operation, resource_reader
+from infomaniak_mcp.safety.plan import AppliedStep, DiffEntry, Plan, Step, fingerprint
+from infomaniak_mcp.server.context import ToolContext
+from infomaniak_mcp.server.registry import ToolOutput, tool
+from infomaniak_mcp.tools.dns_common import DomainName, dns_servers, invalid, live_query, zone_arg
+
+if TYPE_CHECKING:
+    from infomaniak_mcp.api.client import InfomaniakApi
+
+MAX_DOMAINS = 5000
+
+AccountId = Annotated[int | None, Field(description="Organisation id (account_overview); omit for all.", ge=1)]
+
+
+async def accounts_for(ctx: ToolContext, account_id: int | None) -> list[Account]:
+    accounts = await ctx.api.core.list_accounts()
+    if account_id is None:
+        return accounts
+    chosen = [a for a in accounts if a.id == account_id]
+    if not chosen:
+        raise InvalidArgumentError.for_field(
+            "account_id", f"{account_id} is not one of this token's organisations", [a.id for a in accounts]
+        )
+    return chosen
+
+
+async def domain_flags_by_account(ctx: ToolContext, accounts: list[Account]) -> dict[int, list[DomainSummary]]:
+    """v1 flags of every domain of each organisation (one request per organisation, concurrent)."""
+    found: dict[int, list[DomainSummary]] = {}
+
+    async def fetch(account: Account) -> None:
+        found[account.id] = await ctx.api.domain.list_domains(account.id)
+
+    async with anyio.create_task_group() as tg:
+        for account in accounts:
+            tg.start_soon(fetch, account)
+    return found
+
+
+class DomainList(ToolOutput):
+    domains: list[DomainRow]
+    count: int
+    truncated: bool
+
+    def to_text(self) -> str:
+        lines = [f"{self.count} domain(s)" + (" (list cut; narrow the filters)" if self.truncated else "") + ":"]
+        for d in self.domains:
+            flags = [f for f, on in (("DNS elsewhere", d.dns_here is False), ("DNSSEC", d.dnssec)) if on]
+            expiry = f", expires {d.expires_on} ({d.days_left} d)" if d.expires_on else ""
+            lines.append(f"- {d.name} — org {d.account_id}{expiry}" + (f" [{', '.join(flags)}]" if flags else ""))
+        if self.truncated and len(self.domains) < self.count:
+            lines.append(f"Showing {len(self.domains)} of {self.count}; filter by account_id or expiring_within_days.")
+        return "\n".join(lines)
+
+
+@tool(toolset="domain", read_only=True, title="List domains")
+async def domain_list_domains(
+    ctx: ToolContext,
+    account_id: AccountId = None,
+    expiring_within_days: Annotated[
+        int | None, Field(description="Only those expiring within N days (or expired).", ge=0, le=3650)
+    ] = None,
+    limit: Annotated[int, Field(description="Maximum rows.", ge=1, le=1000)] = 200,
+) -> DomainList:
+    """List the domains of one or every organisation, soonest expiry first (all pages): dates, DNS served
+    by Infomaniak (dns_here), DNSSEC."""
+    accounts = await accounts_for(ctx, account_id)
+    now = ctx.clock()
+    before = int(now + (expiring_within_days + 1) * DAY) if expiring_within_days is not None else None
+    pages: dict[int, tuple[list[Domain], bool]] = {}
+    flags: dict[str, DomainSummary] = {}
+
+    async def fetch(account: Account) -> None:
+        page = await ctx.api.domain.list_domains_v2(account_id=account.id, expires_before=before, max_items=MAX_DOMAINS)
+        pages[account.id] = (list(page.items), page.truncated)
+
+    async def fetch_flags(account: Account) -> None:
+        for item in await ctx.api.domain.list_domains(account.id):
+            flags[item.customer_name.lower()] = item
+
+    async with anyio.create_task_group() as tg:
+        for account in accounts:
+            tg.start_soon(fetch, account)
+            tg.start_soon(fetch_flags, account)
+    rows = [
+        domain_row(d, flags.get(d.name.lower()), account.id, now) for account in accounts for d in pages[account.id][0]
+    ]
+    if expiring_within_days is not None:
+        rows = [r for r in rows if r.days_left is not None and r.days_left <= expiring_within_days]
+    rows = sort_domains(rows, "expiry")
+    capped = any(cut for _, cut in pages.values())
+    cut = len(rows) > limit
+    return DomainList(
+        domains=rows[:limit],
+        count=len(rows),
+        truncated=cut or capped,
+    )
+
+
+class DomainDetail(ToolOutput):
+    name: str
+    account_id: int | None = None
+    created_on: str | None = None
+    expires_on: str | None = None
+    days_left: int | None = None
+    status: list[str]
+    dns_here: bool | None = None
+    nameservers: list[str]
+    dnssec: bool | None = None
+    ds: list[str]
+    zones: list[str]
+    products: list[str]
+    owner: str | None = None
+    warnings: list[str]
+
+    def to_text(self) -> str:
+        lines = [f"{self.name} (org {self.account_id}): created {self.created_on}, expires {self.expires_on} "
+                 f"({self.days_left} d); status {', '.join(self.status) or '-'}; owner {self.owner or '-'}."]
+        where = "Infomaniak" if self.dns_here else ("elsewhere" if self.dns_here is False else "unknown")
+        lines.append(f"DNS served by {where}; nameservers in DNS: {', '.join(self.nameservers) or 'not resolved'}.")
+        ds = f"; DS {'; '.join(self.ds)}" if self.ds else ""
+        lines.append(f"DNSSEC: {'on' if self.dnssec else 'off'}{ds}.")
+        if self.zones:
+            lines.append("Zones: " + ", ".join(self.zones))
+        if self.products:
+            lines.append("Products: " + ", ".join(self.products))
+        lines += [f"Warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def _owner(domain: Domain) -> str | None:
+    owner = domain.contacts.owner or {}
+    company = owner.get("company")
+    person = " ".join(str(owner.get(k) or "") for k in ("first_name", "last_name")).strip()
+    return str(company) if company else (person or None)
+
+
+def _linked(products: list[Product], name: str) -> list[str]:
+    """Products on the domain or a subdomain (mail hosting, VPS…), as 'name (kind, id)'."""
+    out = []
+    for p in products:
+        names = {(p.customer_name or "").lower(), (p.fqdn or "").lower()}
+        if p.service_name == "domain" and name in names:
+            continue
+        if any(n == name or n.endswith("." + name) for n in names if n):
+            out.append(f"{p.customer_name or p.fqdn} ({p.service_name}, id {p.id})")
+    return sorted(out)
+
+
+async def delegation(ctx: ToolContext, name: str) -> tuple[list[str], str | None]:
+    """The domain's NS as public resolvers answer now, or ([], why not)."""
+    try:
+        servers = await dns_servers(ctx)
+    except InfomaniakError as error:
+        return [], f"nameservers not checked in DNS: {error.description}"
+    answer = await live_query(servers.public[0], name, "NS", recursive=True, wait=2.0)
+    if answer.values:
+        return sorted(v.rstrip(".") for v in answer.values), None
+    return [], f"nameservers not resolved in DNS ({answer.error or answer.rcode})"
+
+
+class _Found:
+    """What domain_get_domain gathers concurrently (a read that 404s leaves its slot empty)."""
+
+    def __init__(self) -> None:
+        self.domain: Domain | None = None
+        self.summary: DomainSummary | None = None
+        self.zone_list: list[DomainZone] = []
+        self.check: DnssecStatus | None = None
+        self.nameservers: list[str] = []
+        self.problems: list[str] = []
+
+    async def detail(self, ctx: ToolContext, name: str) -> None:
+        with contextlib.suppress(NotFoundError):
+            self.domain = await ctx.api.domain.get_domain(name)
+
+    async def flags(self, ctx: ToolContext, name: str) -> None:
+        with contextlib.suppress(NotFoundError):
+            self.summary = await ctx.api.domain.get_domain_flags(name)
+
+    async def zones(self, ctx: ToolContext, name: str) -> None:
+        with contextlib.suppress(NotFoundError):
+            self.zone_list = list((await ctx.api.domain.list_zones(name)).items)
+
+    async def dnssec(self, ctx: ToolContext, name: str) -> None:
+        with contextlib.suppress(NotFoundError):
+            self.check = await ctx.api.domain.check_dnssec(name)
+
+    async def delegation(self, ctx: ToolContext, name: str) -> None:
+        self.nameservers, problem = await delegation(ctx, name)
+        if problem:
+            self.problems.append(problem)
+
+
+@tool(toolset="domain", read_only=True, title="Get a domain")
+async def domain_get_domain(ctx: ToolContext, domain: DomainName) -> DomainDetail:
+    """Show one domain: dates, EPP status, owner, DNS served here?, nameservers seen in DNS, DNSSEC and DS,
+    zones, linked products, warnings."""
+    name = zone_arg(domain, "domain")
+    found = _Found()
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(found.detail, ctx, name)
+        tg.start_soon(found.flags, ctx, name)
+        tg.start_soon(found.zones, ctx, name)
+        tg.start_soon(found.dnssec, ctx, name)
+        tg.start_soon(found.delegation, ctx, name)
+    detail, flags, check = found.domain, found.summary, found.check
+    if detail is None:
+        raise NotFoundError(status=404, code="object_not_found", description=f"Domain {name} not found",
+                            hint="Call domain_list_domains for the domains of the account.")
+    warnings = list(found.problems)
+    nameservers = found.nameservers
+    products: list[str] = []
+    if flags is not None and flags.account_id is not None:
+        page = await ctx.api.core.list_products(account_id=flags.account_id)
+        products = _linked(list(page.items), name)
+    dns_here = flags.is_dns_managed_by_infomaniak if flags else None
+    if nameservers and dns_here is not None and is_infomaniak_ns(nameservers) != dns_here:
+        warnings.append("the DNS delegation and the registry flag disagree (a nameserver change in progress?)")
+    ds = [
+        " ".join(str(x) for x in (d.key, d.algorithm, d.digest_type, d.digest) if x not in (None, ""))
+        for d in (check.dnssec_data if check else [])
+    ]
+    zones = [z.fqdn + (" (DNSSEC)" if z.dnssec.is_enabled else "") for z in found.zone_list]
+    now = ctx.clock()
+    if flags and flags.has_error:
+        warnings.append("the registry reports an error on this domain (see the Manager)")
+    if flags and flags.is_dnssec_pending:
+        warnings.append("a DNSSEC change is pending at the registry")
+    unicode_name = _unicode(name)
+    if unicode_name:
+        warnings.append(f"internationalised name: {unicode_name}")
+    return DomainDetail(
+        name=detail.name,
+        account_id=flags.account_id if flags else None,
+        created_on=iso_date(detail.created_at),
+        expires_on=iso_date(detail.expires_at),
+        days_left=days_left(detail.expires_at, now),
+        status=detail.status,
+        dns_here=dns_here,
+        nameservers=nameservers,
+        dnssec=check.has_dnssec if check is not None else detail.options.dnssec,
+        ds=ds,
+        zones=zones,
+        owner=_owner(detail),
+        products=products,
+        warnings=warnings,
+    )
+
+
+def _unicode(name: str) -> str | None:
+    if "xn--" not in name:
+        return None
+    try:
+        return name.encode("ascii").decode("idna")
+    except UnicodeError:
+        return None
+
+
+# ---- writes: nameservers and DNSSEC (plans only; the server confirms and applies) -------------------
+def nameservers_resource(domain: str) -> str:
+    return f"domain:{domain}/nameservers"
+
+
+def dnssec_resource(domain: str) -> str:
+    return f"domain:{domain}/dnssec"
+
+
+def _ds_lines(check: DnssecStatus | None) -> list[str]:
+    return [
+        " ".join(str(x) for x in (d.key, d.algorithm, d.digest_type, d.digest) if x not in (None, ""))
+        for d in (check.dnssec_data if check else [])
+    ]
+
+
+def _ns_state(use_infomaniak: bool, nameservers: Sequence[str]) -> dict[str, Any]:
+    return {"use_infomaniak_ns": use_infomaniak, "nameservers": sorted(nameservers)}
+
+
+def _ns_step(name: str, before: dict[str, Any], use_infomaniak: bool, servers: list[str]) -> Step:
+    params: dict[str, Any] = {"domain": name}
+    if use_infomaniak:
+        params["use_infomaniak_ns"] = True
+        what = "Infomaniak's nameservers (" + ", ".join(INFOMANIAK_NAMESERVERS) + ")"
+    else:
+        params["nameservers"] = servers
+        what = ", ".join(servers)
+    return Step(operation="domain.set_nameservers", params=params, resource=nameservers_resource(name),
+                description=f"Delegate {name} to {what}", before=before)
+
+
+def _dnssec_step(name: str, enable: bool, before: dict[str, Any], ds: list[str], warnings: list[str]) -> Step:
+    params: dict[str, Any] = {"domain": name}
+    if enable and ds:
+        params["dnssec_data"] = ds
+    verb = "Enable" if enable else "Disable"
+    return Step(operation=f"domain.{verb.lower()}_dnssec", params=params, resource=dnssec_resource(name),
+                description=f"{verb} DNSSEC for {name}. " + " ".join(warnings), before=before)
+
+
+@tool(
+    toolset="domain", read_only=False, destructive=True, title="Set domain delegation",
+    covers=("PUT /2/domains/{domain}/nameservers", "POST /2/domains/{domain}/dnssec/enable",
+            "POST /2/domains/{domain}/dnssec/disable"),
+)
+async def domain_set_delegation(
+    ctx: ToolContext,
+    domain: DomainName,
+    nameservers: Annotated[list[str] | None, Field(description="New nameservers (2+).", max_length=13)] = None,
+    use_infomaniak: Annotated[bool, Field(description="Back to Infomaniak's.")] = False,
+    dnssec: Annotated[bool | None, Field(description="DNSSEC on/off.")] = None,
+    ds_records: Annotated[list[str] | None, Field(description="DS data, if other nameservers.")] = None,
+) -> Plan:
+    """Change a domain's delegation at the registry: nameservers (a list, or back to Infomaniak's) and/or DNSSEC;
+    the plan warns about the DS record. Undo: history_undo."""
+    name = zone_arg(domain, "domain")
+    if nameservers is not None and use_infomaniak:
+        raise InvalidArgumentError.for_field("nameservers", "give nameservers or use_infomaniak, not both")
+    if nameservers is None and not use_infomaniak and dnssec is None:
+        raise InvalidArgumentError.for_field("nameservers", "give nameservers, use_infomaniak or dnssec")
+    try:
+        wanted_ns = normalise_nameservers(nameservers) if nameservers is not None else None
+    except RecordProblem as problem:
+        raise invalid(problem) from None
+    found = _Found()
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(found.flags, ctx, name)
+        tg.start_soon(found.dnssec, ctx, name)
+        tg.start_soon(found.delegation, ctx, name)
+    flags, check = found.summary, found.check
+    if flags is None or check is None:
+        raise NotFoundError(status=404, code="object_not_found", description=f"Domain {name} not found",
+                            hint="Call domain_list_domains for the domains of the account.")
+    served_here = bool(flags.is_dns_managed_by_infomaniak)
+    current_ns = found.nameservers or (list(INFOMANIAK_NAMESERVERS) if served_here else [])
+    ns_before = _ns_state(served_here, current_ns)
+    dnssec_before = {"enabled": check.has_dnssec, "dnssec_data": _ds_lines(check)}
+    steps: list[Step] = []
+    diff: list[DiffEntry] = []
+    new_served = served_here
+    if use_infomaniak or wanted_ns is not None:
+        new_served = use_infomaniak or is_infomaniak_ns(wanted_ns or [])
+        after = _ns_state(new_served, wanted_ns or list(INFOMANIAK_NAMESERVERS))
+        if after["nameservers"] == ns_before["nameservers"] and new_served == served_here:
+            raise InvalidArgumentError.for_field("nameservers", "the domain already uses these nameservers")
+        steps.append(_ns_step(name, ns_before, use_infomaniak, wanted_ns or []))
+        diff.append(DiffEntry(resource=nameservers_resource(name), field="nameservers",
+                              before=ns_before["nameservers"] or "(unknown)", after=after["nameservers"]))
+    if dnssec is not None:
+        if dnssec == check.has_dnssec:
+            if not steps:
+                raise InvalidArgumentError.for_field("dnssec", f"DNSSEC is already {'on' if dnssec else 'off'}")
+        else:
+            ds = list(ds_records or [])
+            if dnssec and not new_served and not ds:
+                raise InvalidArgumentError.for_field(
+                    "ds_records", "the domain uses other nameservers: give the DS data of the zone they sign"
+                )
+            warnings = dnssec_warnings(enable=dnssec, served_here=new_served, has_ds_data=bool(ds))
+            step = _dnssec_step(name, dnssec, dnssec_before, ds, warnings)
+            # switching off: before the nameservers move; switching on: once they serve the zone
+            if dnssec:
+                steps.append(step)
+            else:
+                steps.insert(0, step)
+            diff.append(DiffEntry(resource=dnssec_resource(name), field="enabled", before=check.has_dnssec,
+                                  after=dnssec))
+    reversible = bool(ns_before["nameservers"]) or not any(s.operation == "domain.set_nameservers" for s in steps)
+    return Plan(
+        summary=f"Change the delegation of {name}: " + "; ".join(s.description.split(". ")[0] for s in steps),
+        steps=steps,
+        diff=diff,
+        risk="high",
+        target_name=name,
+        fingerprint=fingerprint({"domain": name, "nameservers": ns_before, "dnssec": dnssec_before}),
+        reversible=reversible,
+    )
+
+
+@operation("domain.set_nameservers")
+async def _apply_set_nameservers(op: OperationContext, params: dict[str, Any]) -> StepResult:
+    name = params["domain"]
+    if params.get("use_infomaniak_ns"):
+        await op.api.domain.update_nameservers(name, use_infomaniak_ns=True)
+        after = _ns_state(True, INFOMANIAK_NAMESERVERS)
+    else:
+        servers = list(params["nameservers"])
+        await op.api.domain.update_nameservers(name, nameservers=servers)
+        after = _ns_state(is_infomaniak_ns(servers), servers)
+    return StepResult(resource=nameservers_resource(name), after=after)
+
+
+@operation("domain.enable_dnssec")
+async def _apply_enable_dnssec(op: OperationContext, params: dict[str, Any]) -> StepResult:
+    name = params["domain"]
+    await op.api.domain.enable_dnssec(name, dnssec_data=params.get("dnssec_data"))
+    after = {"enabled": True, "dnssec_data": params.get("dnssec_data") or []}
+    return StepResult(resource=dnssec_resource(name), after=after)
+
+
+@operation("domain.disable_dnssec")
+async def _apply_disable_dnssec(op: OperationContext, params: dict[str, Any]) -> StepResult:
+    name = params["domain"]
+    await op.api.domain.disable_dnssec(name)
+    return StepResult(resource=dnssec_resource(name), after={"enabled": False, "dnssec_data": []})
+
+
+@resource_reader("domain", r"^domain:(?P<domain>[^/]+)/nameservers$")
+async def _read_nameservers(api: InfomaniakApi, domain: str) -> dict[str, Any] | None:
+    try:
+        flags = await api.domain.get_domain_flags(domain)
+    except NotFoundError:
+        return None
+    return {"use_infomaniak_ns": bool(flags.is_dns_managed_by_infomaniak)}
+
+
+@resource_reader("domain", r"^domain:(?P<domain>[^/]+)/dnssec$")
+async def _read_dnssec(api: InfomaniakApi, domain: str) -> dict[str, Any] | None:
+    try:
+        return {"enabled": (await api.domain.check_dnssec(domain)).has_dnssec}
+    except NotFoundError:
+        return None
+
+
+class _NameserversInverse:
+    """Undo a nameserver change: back to Infomaniak's, or to the recorded list."""
+
+    def build(self, applied: AppliedStep) -> list[Step]:
+        before = applied.before if isinstance(applied.before, dict) else {}
+        name = str(applied.step.params.get("domain", ""))
+        if before.get("use_infomaniak_ns"):
+            return [_ns_step(name, dict(applied.after or {}), True, [])]
+        servers = list(before.get("nameservers") or [])
+        if len(servers) < 2:
+            raise NotReversible(f"the nameservers {name} used before were not known")
+        return [_ns_step(name, dict(applied.after or {}), False, servers)]
+
+    def drift(self, applied: AppliedStep, current: Any) -> str | None:
+        after = applied.after if isinstance(applied.after, dict) else {}
+        if not isinstance(current, dict):
+            return f"{applied.resource} no longer exists"
+        if bool(current.get("use_infomaniak_ns")) != bool(after.get("use_infomaniak_ns")):
+            return f"the nameservers of {applied.step.params.get('domain')} changed since"
+        return None
+
+
+class _DnssecInverse:
+    """Undo a DNSSEC switch: the opposite switch (re-enabling sends the recorded DS data)."""
+
+    def build(self, applied: AppliedStep) -> list[Step]:
+        name = str(applied.step.params.get("domain", ""))
+        before = applied.before if isinstance(applied.before, dict) else {}
+        enable = applied.step.operation == "domain.disable_dnssec"
+        ds = list(before.get("dnssec_data") or []) if enable else []
+        return [_dnssec_step(name, enable, dict(applied.after or {}), ds, [])]
+
+    def drift(self, applied: AppliedStep, current: Any) -> str | None:
+        after = applied.after if isinstance(applied.after, dict) else {}
+        if not isinstance(current, dict) or bool(current.get("enabled")) != bool(after.get("enabled")):
+            return f"DNSSEC of {applied.step.params.get('domain')} changed since"
+        return None
+
+
+register_inverse("domain.set_nameservers", _NameserversInverse(), replace=True)
+register_inverse("domain.enable_dnssec", _DnssecInverse(), replace=True)
+register_inverse("domain.disable_dnssec", _DnssecInverse(), replace=True)
