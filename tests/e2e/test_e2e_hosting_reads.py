@@ -168,8 +168,8 @@ async def test_databases_users_ftp_and_certificates(hs: HostingSandbox) -> None:
         dbs = await call(client, "hosting_list_databases", {"hosting_id": WEB})
         one = await call(client, "hosting_list_databases", {"hosting_id": WEB, "name": "al7pdg_ro"})
         ftp = await call(client, "hosting_list_ftp_users", {"hosting_id": WEB})
-        certs = await call(client, "hosting_list_certificates", {"hosting_id": WEB})
-        single = await call(client, "hosting_list_certificates", {"hosting_id": RIVE, "site_id": 1250806})
+        certs = await call(client, "hosting_list_sites", {"hosting_id": WEB, "certificates": True})
+        rive = await call(client, "hosting_list_sites", {"hosting_id": RIVE, "certificates": True})
     wp = next(d for d in dbs["databases"] if d["name"] == "al7pdg_wp")
     assert wp == {"name": "al7pdg_wp", "description": "WordPress www.alpage-digital.ch", "size_mb": 182.0,
                   "application": "wordpress Site vitrine", "users": {"al7pdg_wp": "admin", "al7pdg_ro": "read"}}
@@ -177,11 +177,13 @@ async def test_databases_users_ftp_and_certificates(hs: HostingSandbox) -> None:
     assert one["users"] == [{"name": "al7pdg_ro", "rights": {"al7pdg_wp": "read", "al7pdg_shop": "read"}}]
     assert {u["login"]: u["type"] for u in ftp["users"]} == {"al7pdg_deploy": "ssh", "al7pdg_agency": "ftp"}
     assert next(u for u in ftp["users"] if u["login"] == "al7pdg_agency")["temporary"] is True
-    by_site = {c["site_id"]: c for c in certs["certificates"]}
+    by_site = {s["id"]: s["certificate"] for s in certs["sites"]}
     assert by_site[1250802]["days_left"] == 9
+    assert by_site[1250802]["issuer"] == "Let's Encrypt / R11"
     assert by_site[1250803]["status"] == "error"
     assert by_site[1250803]["error"] == "dns_challenge_failed (staging.alpage-digital.ch)"
-    assert single["certificates"] == [{"site_id": 1250806, "fqdn": "www.cafe-du-lac.ch", "status": "none"}]
+    cafe = next(s for s in rive["sites"] if s["id"] == 1250806)
+    assert cafe["certificate"] == {"site_id": 1250806, "status": "none"}
 
 
 async def test_nodejs_app(hs: HostingSandbox) -> None:

@@ -125,18 +125,16 @@ def provisioning_steps(
     fqdn: str,
     directory: str,
     php_version: str,
-    database: str,
-    user: str,
+    database: str | None,
+    user: str | None,
     zone: str | None,
     ips: Sequence[tuple[str, str]],
     existing_records: Sequence[DnsRecord],
     certificate: bool,
 ) -> Provisioning:
-    """The ordered steps of a provisioning run (see the module docstring)."""
+    """The ordered steps of a provisioning run (see the module docstring); no database step without `database`."""
     out = Provisioning()
     root = hosting_resource(hosting.id)
-    db_name = prefixed(hosting, database)
-    user_name = prefixed(hosting, user)
     out.steps.append(
         PlannedStep(
             "hosting.create_site",
@@ -151,6 +149,27 @@ def provisioning_steps(
             f"Create the site {fqdn} in {directory} (PHP {php_version}) on hosting {hosting.id}",
         )
     )
+    if database is not None:
+        database_steps(hosting, database, user or database, fqdn, out)
+    dns_steps(fqdn, zone, ips, existing_records, out)
+    if certificate:
+        out.steps.append(
+            PlannedStep(
+                "hosting.request_certificate",
+                {"hosting_id": hosting.id, "fqdn": fqdn, "type": "free"},
+                f"{root}/certificates",
+                f"Request a free Let's Encrypt certificate for {fqdn}",
+            )
+        )
+    else:
+        out.notes.append("SSL: no certificate requested (certificate=false)")
+    return out
+
+
+def database_steps(hosting: WebHosting, database: str, user: str, fqdn: str, out: Provisioning) -> None:
+    """The database and its user (read/write on it; the password is generated when the step runs)."""
+    db_name = prefixed(hosting, database)
+    user_name = prefixed(hosting, user)
     out.steps.append(
         PlannedStep(
             "hosting.create_database",
@@ -167,16 +186,3 @@ def provisioning_steps(
             f"Create the database user {user_name} (read/write on {db_name}; password generated, shown once)",
         )
     )
-    dns_steps(fqdn, zone, ips, existing_records, out)
-    if certificate:
-        out.steps.append(
-            PlannedStep(
-                "hosting.request_certificate",
-                {"hosting_id": hosting.id, "fqdn": fqdn, "type": "free"},
-                f"{root}/certificates",
-                f"Request a free Let's Encrypt certificate for {fqdn}",
-            )
-        )
-    else:
-        out.notes.append("SSL: no certificate requested (certificate=false)")
-    return out

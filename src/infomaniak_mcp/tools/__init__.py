@@ -76,7 +76,8 @@ TOOLSETS: dict[str, ToolsetInfo] = {
             instructions=(
                 "Web hosting: hosting_list_hostings gives hosting ids, hosting_find_site maps a domain to its "
                 "organisation/hosting/site ids. Writes use the manager session (INFOMANIAK_SASESSION/"
-                "INFOMANIAK_XSRF_TOKEN); reads work without it."
+                "INFOMANIAK_XSRF_TOKEN); reads work without it. hosting_create_site with database/dns/certificate "
+                "provisions a whole site in one plan."
             ),
         ),
         ToolsetInfo(

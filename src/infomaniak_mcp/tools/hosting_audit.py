@@ -7,7 +7,6 @@ one certificate read per site) and renders the findings.
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Annotated
 
 from pydantic import Field
@@ -37,8 +36,7 @@ class HostingAudit(ToolOutput):
     findings: list[Row] = Field(
         description="Worst first: kind, severity (high|medium|low), hosting_id, site_id, fqdn, message, next_step."
     )
-    by_kind: dict[str, int]
-    errors: list[str] | None = Field(default=None, description="Hostings that could not be read completely.")
+    errors: list[str] | None = None
 
     def to_text(self) -> str:
         head = f"Audit of {self.hostings} hosting(s), {self.sites} site(s): {len(self.findings)} finding(s)"
@@ -67,11 +65,11 @@ async def hosting_audit_hostings(
     ctx: ToolContext,
     account_id: AccountId = None,
     hosting_id: Annotated[int | None, Field(description="Only this hosting.", ge=1)] = None,
-    days: Annotated[int, Field(description="Certificates expiring within this many days.", ge=1, le=365)] = 30,
-    quota_percent: Annotated[float, Field(description="Disk usage alert threshold in %.", ge=1, le=100)] = 80,
+    days: Annotated[int, Field(description="Certificate expiry horizon.", ge=1, le=365)] = 30,
+    quota_percent: Annotated[float, Field(description="Disk alert threshold %.", ge=1, le=100)] = 80,
 ) -> HostingAudit:
-    """Audit one hosting or every hosting of one/all organisations: certificates expiring or in error, sites
-    without HTTPS, locked or busy hostings, disk usage above a threshold; each finding has a next step."""
+    """Audit hostings (one, an organisation's, or all): certificates expiring or in error, sites without HTTPS,
+    locked or busy hostings, disk above a threshold; each finding has a next step."""
     if hosting_id is not None:
         hostings = [await get_hosting(ctx.api, hosting_id)]
     else:
@@ -83,6 +81,5 @@ async def hosting_audit_hostings(
         hostings=len(hostings),
         sites=sum(len(d.sites) for d in data),
         findings=[finding_row(f) for f in findings],
-        by_kind=dict(sorted(Counter(f.kind for f in findings).items())),
         errors=errors or None,
     )

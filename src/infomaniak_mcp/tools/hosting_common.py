@@ -17,6 +17,7 @@ from infomaniak_mcp.api.errors import (
     ConflictError,
     ErrorDetail,
     InvalidArgumentError,
+    ManagerSessionError,
     NotFoundError,
 )
 from infomaniak_mcp.api.hosting.manager import ManagerHostingClient
@@ -26,11 +27,9 @@ from infomaniak_mcp.domain.hosting import HostingNameError, Refusal
 if TYPE_CHECKING:
     from infomaniak_mcp.api.client import InfomaniakApi
 
-HostingId = Annotated[int, Field(description="Web hosting id (from hosting_list_hostings).", ge=1)]
-SiteId = Annotated[int, Field(description="Site id (from hosting_list_sites / hosting_find_site).", ge=1)]
-AccountId = Annotated[
-    int | None, Field(description="Organisation (account) id; all organisations when omitted.", ge=1)
-]
+HostingId = Annotated[int, Field(description="Hosting id.", ge=1)]
+SiteId = Annotated[int, Field(description="Site id.", ge=1)]
+AccountId = Annotated[int | None, Field(description="Organisation id; all when omitted.", ge=1)]
 GB = 1024**3
 Row = dict[str, Any]
 """Output rows are plain objects in the published schema (their keys are listed in the field's
@@ -68,6 +67,21 @@ def refusal_error(refusals: Sequence[Refusal]) -> InvalidArgumentError | Conflic
         details=details,
         hint=hint,
     )
+
+
+def require_manager(api: InfomaniakApi) -> None:
+    """Refuse to plan a write when the manager session cannot work (writes only go through it).
+
+    `none` mode, or `manual` mode without both cookies: the error says how to configure them. In
+    `auto` mode the browser is read on the first manager call, which reports its own problems.
+    """
+    manager = api.manager
+    if manager.mode == "none" or (manager.mode == "manual" and not manager.session.ready):
+        raise ManagerSessionError(
+            description="hosting writes go through the manager session (the public API ignores them), and "
+            + ("the manager surface is disabled (INFOMANIAK_AUTH_MODE=none)" if manager.mode == "none"
+               else "no session is configured (INFOMANIAK_SASESSION / INFOMANIAK_XSRF_TOKEN)"),
+        )
 
 
 async def get_certificate(api: InfomaniakApi, hosting_id: int, site_id: int) -> Certificate | None:

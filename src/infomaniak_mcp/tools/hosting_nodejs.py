@@ -3,18 +3,24 @@
 The apps of a hosting are listed by `hosting_list_sites` (a Node.js site names its app:
 `app_id`, the `vhost_route_id` of the manager routes). Everything here is manager-private
 (facts §5.4): without a manager session `hosting_get_nodejs_app` fails with the error that says
-how to refresh it. Start / stop / restart / build is a write (`hosting_apply_nodejs_action`).
+how to refresh it. Start / stop / restart / build is a write (`hosting_apply_nodejs_action`):
+it plans, the server confirms, the `hosting.nodejs_action` operation runs it.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from infomaniak_mcp.api.errors import InvalidArgumentError
+from infomaniak_mcp.domain.hosting import nodejs_resource
+from infomaniak_mcp.safety.plan import DiffEntry, Plan, Risk, Step
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import ToolOutput, tool
 from infomaniak_mcp.tools.hosting_common import HostingId, Row, iso_time, manager_client, row, rows_of
+from infomaniak_mcp.tools.hosting_ops import NODE_STATUS_AFTER
+from infomaniak_mcp.tools.hosting_writes import plan_state, writable_hosting
 
 AppId = Annotated[int, Field(description="Node.js app id (app_id in hosting_list_sites).", ge=1)]
 MAX_JOBS = 10
@@ -48,7 +54,7 @@ class NodeAppDetail(ToolOutput):
     config: Row = Field(description="fqdn, node_version, port, start_command, build_command, directory.")
     domains: list[str]
     jobs: list[Row] = Field(description="Recent jobs, newest first: id, action, status, started.")
-    log_stream: str = Field(description="Live logs (server-sent events); send log_token as Bearer (valid ~1 h).")
+    log_stream: str = Field(description="Live logs (SSE); log_token is its Bearer (~1 h).")
     log_token: str
 
     def to_text(self) -> str:
@@ -97,4 +103,48 @@ async def hosting_get_nodejs_app(ctx: ToolContext, hosting_id: HostingId, app_id
         ),
         log_stream=stream.endpoint,
         log_token=stream.jwt_token,
+    )
+
+
+@tool(toolset="hosting", read_only=False, destructive=True, title="Node.js app action")
+async def hosting_apply_nodejs_action(
+    ctx: ToolContext,
+    hosting_id: HostingId,
+    app_id: AppId,
+    action: Annotated[
+        Literal["start", "stop", "restart", "build"],
+        Field(description="stop: down until started; build: build command + relaunch."),
+    ],
+) -> Plan:
+    """Start, stop, restart or build a Node.js app. Follow a build with hosting_get_nodejs_app (jobs, logs)."""
+    hosting = await writable_hosting(ctx, hosting_id)
+    manager = manager_client(ctx.api)
+    app = await manager.get_node_app(hosting.id, app_id)
+    status = await manager.node_status(hosting.id, app_id)
+    expected = NODE_STATUS_AFTER[action]
+    if action in ("start", "stop") and status == expected:
+        raise InvalidArgumentError(
+            code="nothing_to_change", description=f"the app {app.main_fqdn} is already {status}",
+            hint="Use restart to relaunch it, or pick another action.",
+        )
+    resource = nodejs_resource(hosting.id, app_id)
+    before = {"status": status}
+    label = f"{action.capitalize()} the Node.js app {app.main_fqdn} ({app_id})"
+    risk: Risk = "high" if action == "stop" else "low"
+    return Plan(
+        summary=label + (" — it stays down until started again" if action == "stop" else ""),
+        steps=[
+            Step(
+                operation="hosting.nodejs_action",
+                params={"hosting_id": hosting.id, "app_id": app_id, "action": action},
+                resource=resource,
+                description=label,
+                before=before,
+            )
+        ],
+        diff=[DiffEntry(resource=resource, field="status", before=status, after=expected)],
+        risk=risk,
+        target_name=app.main_fqdn or str(app_id) if risk == "high" else "",
+        fingerprint=plan_state(hosting, app=before),
+        reversible=action in ("start", "stop"),
     )

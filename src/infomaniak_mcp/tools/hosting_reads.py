@@ -49,11 +49,11 @@ class HostingRow(BaseModel):
     id: int
     name: str
     account_id: int | None
-    kind: str = Field(description="web (PHP sites) or nodejs.")
+    kind: str
     expires: str | None = None
     locked: bool | None = None
     maintenance: bool | None = None
-    busy: bool | None = Field(default=None, description="An operation is in progress: writes must wait.")
+    busy: bool | None = None
     disk_gb: float | None = None
     quota_gb: float | None = None
     disk_percent: float | None = None
@@ -81,8 +81,8 @@ def hosting_row(h: WebHosting) -> HostingRow:
 
 class HostingList(ToolOutput):
     hostings: list[Row] = Field(
-        description="id, name, account_id, kind (web|nodejs), expires, locked, maintenance, busy (operation in "
-        "progress: writes wait), disk_gb, quota_gb, disk_percent."
+        description="id, name, account_id, kind (web|nodejs), expires, locked, maintenance, busy (writes wait), "
+        "disk_gb, quota_gb, disk_percent."
     )
 
     def to_text(self) -> str:
@@ -100,8 +100,8 @@ class HostingList(ToolOutput):
 
 @tool(toolset="hosting", read_only=True, title="List web hostings")
 async def hosting_list_hostings(ctx: ToolContext, account_id: AccountId = None) -> HostingList:
-    """List the web and Node.js hostings of one or all organisations with lock state, operations in
-    progress and disk usage. Next: hosting_list_sites, or hosting_find_site from a domain name."""
+    """List the web and Node.js hostings of one or all organisations: lock state, operations in progress,
+    disk usage. Next: hosting_list_sites or hosting_find_site."""
     page = await ctx.api.hosting.list_hostings(account_id=account_id)
     rows = sorted((hosting_row(h) for h in page.items), key=lambda r: (r.account_id or 0, r.name.lower()))
     return HostingList(hostings=rows_of(rows))
@@ -116,7 +116,7 @@ class SiteRefRow(BaseModel):
     hosting: str
     site_id: int
     fqdn: str
-    via: str = Field(description="main (the site's main name) or alias.")
+    via: str
 
 
 def _ref_row(ref: SiteRef) -> SiteRefRow:
@@ -133,7 +133,7 @@ def _ref_row(ref: SiteRef) -> SiteRefRow:
 class SiteLookup(ToolOutput):
     query: str
     matches: list[Row] = Field(description="account_id, hosting_id, hosting, site_id, fqdn, via (main|alias).")
-    closest: list[Row] = Field(description="Nearest names (same fields) when nothing matched.")
+    closest: list[Row] = Field(description="Nearest names when nothing matched.")
     scanned_sites: int
     note: str | None = None
 
@@ -171,12 +171,11 @@ async def _alias_refs(ctx: ToolContext, name: str, refs: list[SiteRef]) -> tuple
 @tool(toolset="hosting", read_only=True, title="Find a site by domain")
 async def hosting_find_site(
     ctx: ToolContext,
-    domain: Annotated[str, Field(description="Public name, e.g. www.example.ch or an URL.", max_length=300)],
+    domain: Annotated[str, Field(description="Public name, e.g. www.example.ch or an URL.")],
     account_id: AccountId = None,
 ) -> SiteLookup:
-    """Find which organisation, hosting and site serve a domain name: scans every hosting and every page
-    of sites (and the aliases of same-domain sites when a manager session exists); otherwise returns the
-    closest names."""
+    """Find the organisation, hosting and site serving a domain name (every hosting and page scanned, aliases
+    too with a manager session), or the closest names."""
     try:
         name = normalise_fqdn(domain)
     except HostingNameError as exc:
@@ -210,12 +209,12 @@ class SiteRow(BaseModel):
 
     id: int
     fqdn: str | None
-    type: str | None = Field(default=None, description="apache_php or nodejs.")
+    type: str | None = None
     directory: str | None = None
     php: str | None = None
-    ssl: str | None = Field(default=None, description="ok, error, none…")
+    ssl: str | None = None
     apps: list[str] | None = None
-    app_id: int | None = Field(default=None, description="Node.js app id (hosting_get_nodejs_app).")
+    app_id: int | None = None
 
 
 def site_row(site: Site) -> SiteRow:
@@ -231,48 +230,17 @@ def site_row(site: Site) -> SiteRow:
     )
 
 
-SITE_KEYS = "id, fqdn, type (apache_php|nodejs), directory, php, ssl (ok|error|none), apps, app_id (Node.js app)"
-
-
-def site_text(s: Row) -> str:
-    apps = f", {', '.join(s['apps'])}" if s.get("apps") else ""
-    app = f", Node.js app {s['app_id']}" if s.get("app_id") else ""
-    return (
-        f"[{s['id']}] {s.get('fqdn')} ({s.get('type')}, {s.get('directory')}, PHP {s.get('php', '-')}, "
-        f"SSL {s.get('ssl')}{apps}{app})"
-    )
-
-
-class SiteList(ToolOutput):
-    hosting_id: int
-    sites: list[Row] = Field(description=SITE_KEYS + ".")
-
-    def to_text(self) -> str:
-        lines = [f"{len(self.sites)} site(s) on hosting {self.hosting_id}:"]
-        lines += [f"- {site_text(s)}" for s in self.sites]
-        return "\n".join(lines)
-
-
-@tool(toolset="hosting", read_only=True, title="List sites")
-async def hosting_list_sites(ctx: ToolContext, hosting_id: HostingId) -> SiteList:
-    """List every site of a hosting (all pages): name, type, document root, PHP version, SSL state,
-    applications; on a Node.js hosting, its apps (app_id). Next: hosting_get_site or hosting_get_nodejs_app."""
-    await get_hosting(ctx.api, hosting_id)
-    page = await ctx.api.hosting.list_sites(hosting_id, with_=("applications", "environments"))
-    return SiteList(hosting_id=hosting_id, sites=rows_of(site_row(s) for s in page.items))
-
-
 class CertRow(BaseModel):
     model_config = _Row
 
     site_id: int
     fqdn: str | None = None
-    status: str | None = Field(default=None, description="ok, updating, error, none (no certificate).")
-    type: str | None = Field(default=None, description="free (Let's Encrypt), paid or custom.")
+    status: str | None = None
+    type: str | None = None
     issuer: str | None = None
     expires: str | None = None
     days_left: int | None = None
-    error: str | None = Field(default=None, description="ACME/installation error and failing names.")
+    error: str | None = None
 
 
 def cert_row(site_id: int, fqdn: str | None, cert: Certificate | None, now: float) -> CertRow:
@@ -293,6 +261,66 @@ def cert_row(site_id: int, fqdn: str | None, cert: Certificate | None, now: floa
     )
 
 
+CERT_KEYS = "status (ok|updating|error|none), type (free|paid|custom), issuer, expires, days_left, error"
+
+
+def cert_text(c: Row) -> str:
+    left = f", {c['days_left']} d left" if "days_left" in c else ""
+    err = f" — {c['error']}" if c.get("error") else ""
+    what = " ".join(str(c[k]) for k in ("status", "type", "issuer", "expires") if c.get(k))
+    return f"site {c['site_id']} {c.get('fqdn')}: {what}{left}{err}"
+
+
+SITE_KEYS = "id, fqdn, type (apache_php|nodejs), directory, php, ssl, apps, app_id (Node.js)"
+
+
+def site_text(s: Row) -> str:
+    apps = f", {', '.join(s['apps'])}" if s.get("apps") else ""
+    app = f", Node.js app {s['app_id']}" if s.get("app_id") else ""
+    return (
+        f"[{s['id']}] {s.get('fqdn')} ({s.get('type')}, {s.get('directory')}, PHP {s.get('php', '-')}, "
+        f"SSL {s.get('ssl')}{apps}{app})"
+    )
+
+
+class SiteList(ToolOutput):
+    hosting_id: int
+    sites: list[Row] = Field(description=SITE_KEYS + "; certificate (" + CERT_KEYS + ") when asked.")
+
+    def to_text(self) -> str:
+        lines = [f"{len(self.sites)} site(s) on hosting {self.hosting_id}:"]
+        for s in self.sites:
+            lines.append(f"- {site_text(s)}")
+            if "certificate" in s:
+                lines.append(f"  SSL {cert_text(s['certificate'])}")
+        return "\n".join(lines)
+
+
+@tool(toolset="hosting", read_only=True, title="List sites")
+async def hosting_list_sites(
+    ctx: ToolContext,
+    hosting_id: HostingId,
+    certificates: Annotated[bool, Field(description="Add each site's SSL certificate state.")] = False,
+) -> SiteList:
+    """List the sites of a hosting: name, type, document root, PHP, SSL, applications, Node.js app_id; optionally
+    each certificate's state. Next: hosting_get_site, hosting_get_nodejs_app."""
+    await get_hosting(ctx.api, hosting_id)
+    page = await ctx.api.hosting.list_sites(hosting_id, with_=("applications", "environments"))
+    now = ctx.clock()
+    rows = []
+    for site in page.items:
+        out = row(site_row(site))
+        if certificates:
+            try:
+                cert = row(cert_row(site.id, None, await get_certificate(ctx.api, hosting_id, site.id), now))
+            except InfomaniakError as exc:
+                cert = {"site_id": site.id, "status": "unknown", "error": exc.code}
+            cert.pop("fqdn", None)
+            out["certificate"] = cert
+        rows.append(out)
+    return SiteList(hosting_id=hosting_id, sites=rows)
+
+
 class AliasRow(BaseModel):
     model_config = _Row
 
@@ -305,22 +333,12 @@ def alias_row(alias: SiteAlias) -> AliasRow:
     return AliasRow(name=alias.name, main=alias.is_main or None, protected=alias.is_protected or None)
 
 
-CERT_KEYS = "site_id, fqdn, status (ok|updating|error|none), type (free|paid|custom), issuer, expires, days_left, error"
-
-
-def cert_text(c: Row) -> str:
-    left = f", {c['days_left']} d left" if "days_left" in c else ""
-    err = f" — {c['error']}" if c.get("error") else ""
-    what = " ".join(str(c[k]) for k in ("status", "type", "issuer", "expires") if c.get(k))
-    return f"site {c['site_id']} {c.get('fqdn')}: {what}{left}{err}"
-
-
 class SiteDetail(ToolOutput):
     hosting_id: int
     site: Row = Field(description=SITE_KEYS + ".")
     ips: list[str]
     aliases: list[Row] | None = Field(
-        default=None, description="name, main, protected; absent when the manager could not be read."
+        default=None, description="name, main, protected (needs the manager session)."
     )
     certificate: Row = Field(description=CERT_KEYS + ".")
     databases: list[str] = Field(description="Databases of the site's applications.")
@@ -369,7 +387,7 @@ class DatabaseRow(BaseModel):
     description: str | None = None
     size_mb: float | None = None
     application: str | None = None
-    users: dict[str, str] = Field(description="User → rights (read, read_write, admin).")
+    users: dict[str, str]
     busy: bool | None = None
 
 
@@ -377,16 +395,15 @@ class DatabaseUserRow(BaseModel):
     model_config = _Row
 
     name: str
-    rights: dict[str, str] = Field(description="Database → rights (read, read_write, admin).")
-    protected: bool | None = Field(default=None, description="Managed by an application (e.g. WordPress).")
+    rights: dict[str, str]
+    protected: bool | None = None
     temporary: bool | None = None
 
 
 class DatabaseList(ToolOutput):
     hosting_id: int
-    databases: list[Row] = Field(description="name, description, size_mb, application, users {user: rights}, busy.")
-    users: list[Row] = Field(description="Database users: name, rights {database: read|read_write|admin}, "
-                             "protected (managed by an application), temporary.")
+    databases: list[Row] = Field(description="name, description, size_mb, application, users {user: rights}.")
+    users: list[Row] = Field(description="name, rights {database: read|read_write|admin}, protected, temporary.")
 
     def to_text(self) -> str:
         lines = [f"{len(self.databases)} database(s), {len(self.users)} user(s) on hosting {self.hosting_id}:"]
@@ -404,7 +421,7 @@ async def hosting_list_databases(
     ctx: ToolContext,
     hosting_id: HostingId,
     name: Annotated[
-        str | None, Field(description="Only this database or database user (full prefixed name).", max_length=64)
+        str | None, Field(description="Only this database or user (full name).")
     ] = None,
 ) -> DatabaseList:
     """List a hosting's MariaDB databases (size, linked application, users and rights) and database users
@@ -446,7 +463,7 @@ class FtpUserRow(BaseModel):
     model_config = _Row
 
     login: str
-    type: str = Field(description="ftp (SFTP, no shell) or ssh.")
+    type: str
     home: str | None = None
     active: bool
     temporary: bool | None = None
@@ -454,7 +471,7 @@ class FtpUserRow(BaseModel):
 
 class FtpUserList(ToolOutput):
     hosting_id: int
-    users: list[Row] = Field(description="login, type (ftp = SFTP without shell | ssh), home, active, temporary.")
+    users: list[Row] = Field(description="login, type (ftp|ssh), home, active, temporary.")
 
     def to_text(self) -> str:
         lines = [f"{len(self.users)} FTP/SSH user(s) on hosting {self.hosting_id}:"]
@@ -483,39 +500,3 @@ async def hosting_list_ftp_users(ctx: ToolContext, hosting_id: HostingId) -> Ftp
             for u in users
         ),
     )
-
-
-# ---- certificates ------------------------------------------------------------------------------
-class CertificateList(ToolOutput):
-    hosting_id: int
-    certificates: list[Row] = Field(description=CERT_KEYS + ".")
-
-    def to_text(self) -> str:
-        lines = [f"SSL certificates of hosting {self.hosting_id}:"]
-        lines += [f"- {cert_text(c)}" for c in self.certificates]
-        return "\n".join(lines)
-
-
-@tool(toolset="hosting", read_only=True, title="List SSL certificates")
-async def hosting_list_certificates(
-    ctx: ToolContext,
-    hosting_id: HostingId,
-    site_id: Annotated[int | None, Field(description="Only this site.", ge=1)] = None,
-) -> CertificateList:
-    """Show the SSL certificate of each site of a hosting (or one site): status, type, issuer, expiry,
-    days left, ACME errors."""
-    now = ctx.clock()
-    if site_id is not None:
-        site = await ctx.api.hosting.get_site(hosting_id, site_id, with_=())
-        sites = [site]
-    else:
-        sites = (await ctx.api.hosting.list_sites(hosting_id, with_=())).items
-    rows = []
-    for site in sites:
-        try:
-            cert = await get_certificate(ctx.api, hosting_id, site.id)
-        except InfomaniakError as exc:
-            rows.append(CertRow(site_id=site.id, fqdn=site.main_fqdn, status="unknown", error=exc.code))
-            continue
-        rows.append(cert_row(site.id, site.main_fqdn, cert, now))
-    return CertificateList(hosting_id=hosting_id, certificates=rows_of(rows))

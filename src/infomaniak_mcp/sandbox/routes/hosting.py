@@ -14,8 +14,10 @@ One operation at a time per hosting: a write on a hosting whose `has_operation_i
 set (or whose internal `_busy_until` is later than the clock) answers 409
 `operation_in_progress`; a locked hosting refuses writes with 403 `product_locked` (not
 evidenced; the Manager refuses changes on locked products). `ensure_writable` is the check,
-shared with the manager routes. Passwords are never stored: users keep `_password_sha256`
-(internal, never rendered) so tests can check which password the API received.
+shared with the manager routes; with `_busy_after_write` a hosting stays busy for a while after
+each accepted write (durations: the task itself finishes at once). Passwords are never stored:
+users keep `_password_sha256` (internal, never rendered) so tests can check which password the
+API received.
 """
 
 from __future__ import annotations
@@ -73,11 +75,19 @@ def is_busy(state: SandboxState, hosting: JSON) -> bool:
 
 
 def ensure_writable(request: Request, hosting: JSON) -> None:
-    """Refuse a write on a locked hosting (403) or one with an operation in progress (409)."""
+    """Refuse a write on a locked hosting (403) or one with an operation in progress (409).
+
+    Handlers call it once the request is valid, just before changing the state: the write is then
+    accepted, and when the hosting has `_busy_after_write` (seconds; internal, set by tests) it
+    stays busy that long, the way a real hosting is while a change propagates.
+    """
     if hosting["is_locked"]:
         raise ApiError(403, "product_locked", "This product is locked; no change is possible")
-    if is_busy(state_of(request), hosting):
+    state = state_of(request)
+    if is_busy(state, hosting):
         raise ApiError(409, "operation_in_progress", "An operation is already in progress on this hosting")
+    if hosting.get("_busy_after_write"):
+        hosting["_busy_until"] = state.clock.now() + int(hosting["_busy_after_write"])
 
 
 def render_hosting(state: SandboxState, hosting: JSON) -> JSON:
@@ -178,7 +188,6 @@ async def create_site(request: Request) -> Response:
         k in body for k in ("fqdn", "directory", "force_fqdn", "environment")
     ):
         return _progress(request, {})  # success, progress id, nothing created (MG)
-    ensure_writable(request, hosting)
     environment = body["environment"]
     if environment not in ENVIRONMENTS:
         raise validation_failed(
@@ -202,6 +211,7 @@ async def create_site(request: Request) -> Response:
     used |= {a["name"] for aliases in state.site_aliases.values() for a in aliases}
     if fqdn in used:
         raise ApiError(409, "object_already_exists", "A site already uses this fqdn")
+    ensure_writable(request, hosting)
     site_id = state.new_id("site", 1250901)
     state.sites[site_id] = {
         "id": site_id,
@@ -262,7 +272,6 @@ async def create_database(request: Request) -> Response:
     body = await json_body(request)
     if not via_manager(request):
         return _progress(request, {})  # reportedly success and nothing (HM, MG)
-    ensure_writable(request, hosting)
     raw = body.get("database_name")
     if not isinstance(raw, str) or not raw:
         raise validation_failed(required("database_name"))
@@ -270,6 +279,7 @@ async def create_database(request: Request) -> Response:
     name = prefixed(hosting, raw)
     if name in state.databases[hosting["id"]]:
         raise ApiError(409, "object_already_exists", "This database already exists")
+    ensure_writable(request, hosting)
     state.databases[hosting["id"]][name] = {
         "name": name,
         "description": str(body.get("description") or ""),
@@ -324,11 +334,11 @@ async def create_ftp_user(request: Request) -> Response:
         raise validation_failed(
             rule("validation_rule_min", "password", "The password must be at least 8 characters.", [8])
         )
-    ensure_writable(request, hosting)
     state = state_of(request)
     login = prefixed(hosting, str(body["login"]))
     if login in state.ftp_users[hosting["id"]]:
         raise ApiError(409, "object_already_exists", "This login already exists")
+    ensure_writable(request, hosting)
     user: JSON = {
         "login": login,
         "environment": "nodejs" if hosting["service_name"] == "hosting_3" else "apache_php",
@@ -345,10 +355,12 @@ async def create_ftp_user(request: Request) -> Response:
 @routes.delete("/1/web_hostings/{hosting_id}/users/{login}", scope="web")  # facts §5.4 (HM)
 async def delete_ftp_user(request: Request) -> Response:
     hosting = hosting_of(request)
-    ensure_writable(request, hosting)
     users = state_of(request).ftp_users[hosting["id"]]
-    if users.pop(str(request.path_params["login"]), None) is None:
+    login = str(request.path_params["login"])
+    if login not in users:
         raise ApiError(404, "object_not_found", "User not found")
+    ensure_writable(request, hosting)
+    del users[login]
     return ok(True)
 
 

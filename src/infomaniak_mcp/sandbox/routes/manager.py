@@ -92,31 +92,34 @@ async def add_aliases(request: Request) -> Response:
     aliases = body.get("aliases")
     if not isinstance(aliases, list) or not aliases:
         raise validation_failed(required("aliases"))
-    ensure_writable(request, hosting)
     state = state_of(request)
     current = state.site_aliases.setdefault(site["id"], [])
+    added: list[str] = []
     for raw in aliases:
         name = str(raw).strip().rstrip(".").lower()
         if not HOSTNAME_RE.match(name):
             raise validation_failed(
                 rule("validation_rule_fqdn", "aliases", f"{raw!r} is not a valid host name.")
             )
-        if any(a["name"] == name for a in current):
+        if any(a["name"] == name for a in current) or name in added:
             continue
         if any(s["main_fqdn"] == name for s in state.sites.values()) or any(
             a["name"] == name for other in state.site_aliases.values() for a in other
         ):
             raise ApiError(409, "object_already_exists", f"{name} is already used by another site")
-        current.append(
-            {
-                "name": name,
-                "fqdn_idn": name,
-                "can_update_dns": True,
-                "is_synonym": True,
-                "is_main": False,
-                "is_protected": False,
-            }
-        )
+        added.append(name)
+    ensure_writable(request, hosting)
+    current.extend(
+        {
+            "name": name,
+            "fqdn_idn": name,
+            "can_update_dns": True,
+            "is_synonym": True,
+            "is_main": False,
+            "is_protected": False,
+        }
+        for name in added
+    )
     return ok(
         {"progress_id": state.add_task({"site_id": site["id"], "aliases": [a["name"] for a in current]})}
     )
@@ -241,7 +244,7 @@ def _rights(raw: Any, attribute: str) -> JSON:
     return {k: bool(raw.get(k)) for k in ("read", "write", "admin")}
 
 
-def _grant(state: SandboxState, hosting: JSON, user: JSON, permissions: Any) -> None:
+def _grant(state: SandboxState, hosting: JSON, user: JSON, permissions: Any, *, check_only: bool = False) -> None:
     """Replace `user`'s grants by `permissions` ({database: rights}); databases keep the mirror list."""
     if not isinstance(permissions, dict):
         raise validation_failed(rule("validation_rule_array", "permissions", "The permissions must be an object."))
@@ -252,6 +255,8 @@ def _grant(state: SandboxState, hosting: JSON, user: JSON, permissions: Any) -> 
             rule("validation_rule_exists", "permissions", f"Unknown database(s): {', '.join(sorted(unknown))}.")
         )
     grants = {db: _rights(r, f"permissions.{db}") for db, r in permissions.items()}
+    if check_only:
+        return
     user["permissions"] = [{"database": db, "rights": r} for db, r in grants.items() if any(r.values())]
     for name, database in databases.items():
         others = [p for p in database["permissions"] if p["user"] != user["name"]]
@@ -275,7 +280,6 @@ async def create_database_user(request: Request) -> Response:
     if not isinstance(raw, str) or not raw:
         raise validation_failed(required("name"))
     password = check_password(body)
-    ensure_writable(request, hosting)
     state = state_of(request)
     name = prefixed(hosting, raw)
     users = state.database_users[hosting["id"]]
@@ -292,6 +296,8 @@ async def create_database_user(request: Request) -> Response:
         "link": "https://phpmyadmin.hosting.example/",
         "_password_sha256": password_digest(password),
     }
+    _grant(state, hosting, user, body.get("permissions") or {}, check_only=True)
+    ensure_writable(request, hosting)
     _grant(state, hosting, user, body.get("permissions") or {})
     users[name] = user
     return ok(public(user))
@@ -303,6 +309,8 @@ async def update_database_user(request: Request) -> Response:
     user = _db_user(request, hosting)
     body = await json_body(request)
     password = check_password(body) if "password" in body else None
+    if "permissions" in body:
+        _grant(state_of(request), hosting, user, body["permissions"], check_only=True)
     ensure_writable(request, hosting)
     if "permissions" in body:
         _grant(state_of(request), hosting, user, body["permissions"])
