@@ -125,3 +125,21 @@ async def test_audit_reports_zones_it_could_not_read(tmp_path: Path) -> None:
     assert audit["zones"] == 2  # atelier-rive-neuve.com and rive-neuve.ch
     assert len(audit["failed"]) == 1
     assert audit["failed"][0].startswith("cafe-du-lac.ch: html_response")
+
+
+async def test_twenty_domain_audit_keeps_to_the_rate_limit() -> None:
+    """bench/dns_audit.py on an accelerated clock: no 429, and no slower than the sliding window forces."""
+    import importlib.util
+
+    path = Path(__file__).parents[2] / "bench" / "dns_audit.py"
+    spec = importlib.util.spec_from_file_location("bench_dns_audit", path)
+    assert spec is not None
+    assert spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    figures = await bench.run(records=600)
+    assert figures["zones"] == 20
+    assert figures["progress_events"] == 20
+    assert figures["requests"] > 60
+    assert figures["throttled"] == 0
+    assert figures["duration"] == pytest.approx(figures["window_bound"], abs=1.0)

@@ -168,3 +168,20 @@ async def test_loopback_resolvers_may_be_configured(bench: WriteBench) -> None:
         assert responder.queries == 2
     assert check["expected"] == ['0 issue "letsencrypt.org"']
     assert check["public_ok"] is True
+
+
+async def test_demo_mode_checks_live_against_its_own_responder() -> None:
+    """`--sandbox` (create_api): the live check starts the sandbox's responder on loopback by itself."""
+    from infomaniak_mcp.config import Settings
+    from infomaniak_mcp.server.app import create_api
+
+    setup = create_api(Settings(), sandbox=True)
+    assert setup.api is not None
+    built = build_server(setup.settings, select_tools(TOOLSETS), api=setup.api, sandbox=True, clock=setup.clock)
+    async with Client(built) as client:
+        try:
+            check = await call(client, "dns_verify_record", {"zone": "rive-neuve.ch", "name": "@", "type": "MX"})
+        finally:
+            assert await setup.api.http.delete("/_sandbox/dns") is True
+    assert check["authoritative_ok"] is True
+    assert check["public_ok"] is True
