@@ -133,3 +133,38 @@ def test_stdio_start_loads_only_what_it_uses(isolated_cwd: Path) -> None:
     assert "infomaniak_mcp.transports.stdio" in loaded
     for absent in ("infomaniak_mcp.transports.http", "infomaniak_mcp.sandbox", "infomaniak_mcp.tools.account"):
         assert absent not in loaded, absent
+
+
+SPEC_AT_START = textwrap.dedent(
+    """
+    import json, sys
+    from infomaniak_mcp import cli
+    from infomaniak_mcp.config import load_settings
+
+    ns = cli.build_parser().parse_args([])
+    server = cli._make_server(ns, load_settings({}), cli._selection(ns))
+    import infomaniak_mcp.transports.stdio
+    from infomaniak_mcp.spec import model, search
+
+    print(json.dumps({
+        "api_toolset": "infomaniak_mcp.tools.api" in sys.modules,
+        "spec_loaded": model.load_spec.cache_info().currsize,
+        "index_built": search.index_for.cache_info().currsize,
+        "sandbox": "infomaniak_mcp.sandbox" in sys.modules,
+    }))
+    """
+)
+
+
+def test_stdio_start_with_the_default_toolsets_does_not_load_the_spec(isolated_cwd: Path) -> None:
+    """The api toolset is on by default, but the bundled spec is read on first use, not at start-up."""
+    done = subprocess.run(  # noqa: S603  # our own fixed script, run by this interpreter
+        [sys.executable, "-c", SPEC_AT_START],
+        capture_output=True,
+        text=True,
+        timeout=50,
+        check=False,
+        cwd=isolated_cwd,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"api_toolset": True, "spec_loaded": 0, "index_built": 0, "sandbox": False}

@@ -40,7 +40,7 @@ TOOLSETS: dict[str, ToolsetInfo] = {
             title="Domains",
             description="Domain names: expiry, nameservers, DNSSEC.",
             module="infomaniak_mcp.tools.domain",
-            default=False,
+            default=True,
             instructions=(
                 "domain_list_domains lists domains with expiry dates (expiring_within_days filters); "
                 "domain_get_domain shows one (nameservers, DNSSEC, linked products); domain_set_delegation "

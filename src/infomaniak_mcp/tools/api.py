@@ -39,7 +39,13 @@ from infomaniak_mcp.safety.operations import OperationContext, operation
 from infomaniak_mcp.safety.plan import DiffEntry, Plan, Step, diff_fields, fingerprint
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import ToolOutput, all_specs, tool
-from infomaniak_mcp.spec.describe import DEFAULT_DEPTH, describe_operation, max_page_size, pagination_style
+from infomaniak_mcp.spec.describe import (
+    DEFAULT_DEPTH,
+    describe_operation,
+    max_page_size,
+    pagination_style,
+    response_shape,
+)
 from infomaniak_mcp.spec.model import KCHAT_HOST, ApiSpec, Operation, load_spec
 from infomaniak_mcp.spec.scopes import scope_label
 from infomaniak_mcp.spec.search import search_operations
@@ -57,28 +63,14 @@ Product = Literal[
 ]
 Path = Annotated[
     str,
-    Field(
-        description="Path from api_search_operations: the template ('/2/zones/{zone}/records', then give "
-        "path_params) or a concrete path ('/2/zones/example.ch/records').",
-        min_length=2,
-        max_length=500,
-    ),
+    Field(description="Template ('/2/zones/{zone}/records' + path_params) or concrete path.", min_length=2,
+          max_length=500),
 ]
-PathParams = Annotated[
-    dict[str, str | int] | None,
-    Field(description="Values of the template's {placeholders}, e.g. {\"zone\": \"example.ch\"}."),
-]
+PathParams = Annotated[dict[str, Any] | None, Field(description="Values of the {placeholders}.")]
 Query = Annotated[
-    dict[str, Any] | None,
-    Field(
-        description="Query parameters as documented; objects/arrays allowed ({\"filter\": {\"types\": [\"A\"]}} "
-        "is sent as filter[types][]=A)."
-    ),
+    dict[str, Any] | None, Field(description="Documented query parameters; objects/arrays allowed.")
 ]
-Team = Annotated[
-    str | None,
-    Field(description="kChat only: the team's subdomain (<team>.kchat.infomaniak.com).", max_length=63),
-]
+Team = Annotated[str | None, Field(description="kChat only: team subdomain.", max_length=63)]
 
 
 # ---- HTTP ------------------------------------------------------------------------------------------
@@ -122,8 +114,11 @@ def kchat_base_url(api_url: str, team: str) -> str:
 
 
 def _needs_raw(op: Operation) -> bool:
+    """Answers outside the envelope: kChat, downloads, OpenAI-compatible AI routes, undocumented bodies."""
     kind = op.response.get("content_type")
-    return op.is_kchat or (kind is not None and kind != "application/json") or not op.responses
+    if op.is_kchat or (kind is not None and kind != "application/json") or not op.response.get("schema"):
+        return True
+    return not response_shape(load_spec(), op).enveloped
 
 
 async def send(
@@ -214,14 +209,14 @@ class OperationHit(BaseModel):
     path: str
     summary: str
     product: str
-    scope: str = Field(description="API token scope it needs, 'any valid token' or 'unknown'.")
-    covered_by: list[str] | None = Field(default=None, description="Curated tools doing this; prefer them.")
+    scope: str = Field(description="Token scope needed.")
+    covered_by: list[str] | None = Field(default=None, description="Curated tools doing this: prefer them.")
     deprecated: bool | None = None
 
 
 class OperationHits(ToolOutput):
     hits: list[OperationHit]
-    matching: int = Field(description="Operations matching the filters (before `limit`).")
+    matching: int
     note: str | None = None
 
     def to_text(self) -> str:
@@ -240,19 +235,16 @@ class OperationHits(ToolOutput):
 @tool(toolset="api", read_only=True, title="Search API operations", requires_api=False)
 async def api_search_operations(
     ctx: ToolContext,
-    query: Annotated[str, Field(description="What you want to do, in words: 'delete a mailbox', 'list kdrive users'.",
-                                max_length=300)] = "",
+    query: Annotated[str, Field(description="The task in words, e.g. 'delete a mailbox'.", max_length=300)] = "",
     product: Annotated[Product | None, Field(description="Only this product.")] = None,
-    method: Annotated[Literal["GET", "POST", "PUT", "PATCH", "DELETE"] | None,
-                      Field(description="Only this HTTP method.")] = None,
-    path_contains: Annotated[str | None, Field(description="Only paths containing this, e.g. 'mailboxes'.",
-                                               max_length=200)] = None,
+    method: Annotated[Literal["GET", "POST", "PUT", "PATCH", "DELETE"] | None, Field(description="Only this method.")]
+    = None,
+    path_contains: Annotated[str | None, Field(description="Only paths containing this.", max_length=200)] = None,
     limit: Annotated[int, Field(description="Maximum hits.", ge=1, le=50)] = 10,
 ) -> OperationHits:
-    """Find documented Infomaniak API operations (all ~780, every product) for an intent when no
-    curated tool fits. Hits give method, path, the scope the token needs, and the curated tool that
-    covers it, if any (use that first). Next: api_describe_operation, then api_call (GET) or
-    api_call_write."""
+    """Find any documented Infomaniak API operation (~780, every product) for a task no listed tool
+    does: method, path, token scope, and the curated tool covering it (use that first). Next:
+    api_describe_operation, then api_call (GET) or api_call_write."""
     spec = load_spec()
     everything = search_operations(spec, query, product=product, method=method, path_contains=path_contains,
                                    limit=len(spec))
@@ -279,12 +271,9 @@ async def api_search_operations(
 
 # ---- api_describe_operation -------------------------------------------------------------------------
 class OperationDescription(ToolOutput):
-    operation: str = Field(description="'METHOD /path/template'.")
-    description: dict[str, Any] = Field(
-        description="summary, scope, path_params, query_params, body (schema), response (status, data shape, "
-        "paging), errors (codes by status), notes."
-    )
-    covered_by: list[str] | None = Field(default=None, description="Curated tools doing this; prefer them.")
+    operation: str
+    description: dict[str, Any] = Field(description="Parameters, body, response shape, errors, notes.")
+    covered_by: list[str] | None = None
 
     def to_text(self) -> str:
         cover = f"\nPrefer {', '.join(self.covered_by)}." if self.covered_by else ""
@@ -312,11 +301,10 @@ async def api_describe_operation(
     ctx: ToolContext,
     method: Annotated[Literal["GET", "POST", "PUT", "PATCH", "DELETE"], Field(description="HTTP method.")],
     path: Path,
-    depth: Annotated[int, Field(description="How deep nested schemas are shown.", ge=1, le=6)] = DEFAULT_DEPTH,
+    depth: Annotated[int, Field(description="Nesting shown in schemas.", ge=1, le=6)] = DEFAULT_DEPTH,
 ) -> OperationDescription:
-    """Describe one documented operation before calling it: path and query parameters (types, enums,
-    required), the JSON body schema, the response data shape and paging, and error codes. Get the
-    method and path from api_search_operations."""
+    """Describe a documented operation (from api_search_operations) before calling it: parameters with
+    types and enums, JSON body schema, response shape and paging, error codes."""
     spec = load_spec()
     op = find_operation(spec, method, path)
     covers = covering_tools().get(op.key)
@@ -327,14 +315,14 @@ async def api_describe_operation(
 
 # ---- api_call (GET) ----------------------------------------------------------------------------------
 class ApiCallResult(ToolOutput):
-    operation: str = Field(description="'METHOD /path/template' that was called.")
-    request: str = Field(description="The request sent (method, path, query).")
-    data: Any = Field(description="The answer's data (the envelope's `data`; the whole body for kChat).")
-    count: int | None = Field(default=None, description="Items returned, for lists.")
-    total: int | None = Field(default=None, description="Items the API says exist, when it says.")
-    truncated: bool = Field(description="True when the item cap or the size cap cut the answer.")
+    operation: str
+    request: str
+    data: Any = Field(description="The answer's data.")
+    count: int | None = None
+    total: int | None = None
+    truncated: bool
     note: str | None = None
-    covered_by: list[str] | None = Field(default=None, description="Curated tools doing this with concise views.")
+    covered_by: list[str] | None = None
 
     def to_text(self) -> str:
         head = f"{self.request}: " + (f"{self.count} item(s)" if self.count is not None else "ok")
@@ -354,11 +342,10 @@ async def api_call(
     path_params: PathParams = None,
     query: Query = None,
     team: Team = None,
-    max_items: Annotated[int, Field(description="Cap on list items fetched across pages.", ge=1, le=MAX_ITEMS)] = 500,
+    max_items: Annotated[int, Field(description="Cap on list items (all pages).", ge=1, le=MAX_ITEMS)] = 500,
 ) -> ApiCallResult:
-    """Run any documented GET operation of the Infomaniak API (validated against the spec first; lists
-    come back complete across pages up to max_items). Find it with api_search_operations; check its
-    parameters with api_describe_operation. To change something use api_call_write."""
+    """Run any documented GET of the Infomaniak API (from api_search_operations), validated against the
+    spec before sending; lists come complete across pages. Changes: api_call_write."""
     spec = load_spec()
     call = prepare(spec, "GET", path, path_params, query, None, team)
     op = call.operation
@@ -420,6 +407,10 @@ async def _current_state(ctx: ToolContext, spec: ApiSpec, call: PreparedCall) ->
     if reader is None:
         return None, "no GET documents this path: the current state is not shown"
     try:
+        prepare_call(spec, "GET", call.path, team=call.team)
+    except CallRefused as refusal:
+        return None, f"the current state is not read ({refusal})"
+    try:
         response = await send(ctx.api, reader, "GET", call.path, {}, None, call.team)
     except NotFoundError:
         if call.method == "POST":
@@ -461,14 +452,12 @@ async def api_call_write(
     path: Path,
     path_params: PathParams = None,
     query: Query = None,
-    body: Annotated[
-        dict[str, Any] | list[Any] | None, Field(description="JSON body as documented (api_describe_operation).")
-    ] = None,
+    body: Annotated[dict[str, Any] | list[Any] | None, Field(description="JSON body as documented.")] = None,
     team: Team = None,
 ) -> Plan:
-    """Change anything the Infomaniak API documents (POST/PUT/PATCH/DELETE) when no curated write tool
-    fits: validated against the spec, then planned with the exact request and the target's current
-    state; applied only after confirmation. Not undoable: prefer curated tools."""
+    """Run a documented POST/PUT/PATCH/DELETE when no curated write tool fits: validated against the
+    spec, planned with the exact request and the target's current state, applied after confirmation.
+    Not undoable."""
     spec = load_spec()
     call = prepare(spec, method, path, path_params, query, body, team)
     current, note = await _current_state(ctx, spec, call)

@@ -26,15 +26,14 @@ class ToolHit(BaseModel):
 
     name: str
     toolset: str
-    title: str
-    summary: str = Field(description="First sentence of the tool's description.")
+    summary: str
     read_only: bool
-    default: bool = Field(description="Whether its toolset is enabled by default.")
+    default: bool = Field(description="Its toolset is on by default.")
 
 
 class ToolHits(ToolOutput):
     hits: list[ToolHit]
-    how_to_enable: str = Field(description="How to expose a tool that is not in your tool list.")
+    how_to_enable: str
 
     def to_text(self) -> str:
         if not self.hits:
@@ -76,20 +75,17 @@ def rank_tools(query: str, limit: int) -> list[tuple[ToolSpec, float]]:
 @tool(toolset="tools", read_only=True, title="Search tools", requires_api=False)
 async def tools_search(
     ctx: ToolContext,
-    query: Annotated[str, Field(description="The task in words: 'renew ssl certificate', 'undo my last change'.",
-                                min_length=1, max_length=300)],
+    query: Annotated[str, Field(description="The task in words.", min_length=1, max_length=300)],
     limit: Annotated[int, Field(description="Maximum hits.", ge=1, le=25)] = 8,
 ) -> ToolHits:
-    """Find the tool for a task among ALL this server's toolsets, including ones not enabled now, and
-    how to enable one. Use it when no listed tool fits; if none fits either, api_search_operations
-    reaches every documented API operation."""
+    """Find the tool for a task among ALL toolsets of this server, enabled or not, and how to enable
+    it. Use it when no listed tool fits; else api_search_operations reaches every API operation."""
     catalog = toolsets()
     defaults = [name for name, info in catalog.items() if info.default]
     hits = [
         ToolHit(
             name=spec.name,
             toolset=spec.toolset,
-            title=spec.title,
             summary=_summary(spec.description),
             read_only=spec.read_only,
             default=catalog[spec.toolset].default if spec.toolset in catalog else False,

@@ -1,0 +1,302 @@
+"""The `api` toolset end to end: a real SDK client → server → api tools → HTTP core → in-process sandbox.
+
+For a deterministic sample of more than 100 documented operations across every product:
+`api_describe_operation` works; a valid call succeeds against the sandbox (GET through `api_call`;
+POST/PUT/PATCH/DELETE through `api_call_write`: a plan first — the write is NOT sent — then the
+confirmed apply sends exactly one request); an invalid call is refused before anything is sent,
+naming the field (the sandbox's recorder proves it). Then the details: plans of stateful targets
+(current state, diff, risk), paging, kChat routing, errors, read-only mode, no token.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from e2e_support import connect, text_of
+from e2e_writes_support import FakeWallClock, structured
+from mcp import Client
+
+from infomaniak_mcp.api.client import InfomaniakApi
+from infomaniak_mcp.api.ratelimit import RateLimiter
+from infomaniak_mcp.config import Settings
+from infomaniak_mcp.safety.engine import SafetyEngine
+from infomaniak_mcp.sandbox import RecordedExchange, SandboxClock, SandboxState, create_app
+from infomaniak_mcp.sandbox.routing import ApiRoute
+from infomaniak_mcp.server.app import build_server, sandbox_settings
+from infomaniak_mcp.server.registry import select_tools
+from infomaniak_mcp.spec.model import Operation, load_spec
+from infomaniak_mcp.spec.sample import example_call
+
+pytestmark = pytest.mark.anyio
+ZONE = "alpage-digital.ch"
+CONTRADICTORY = {"POST /1/ai/{product_id}/openai/v1/embeddings", "GET /1/ai/{product_id}/results/{batch_id}"}
+
+
+class ApiBench:
+    """A seeded sandbox with a recorder, a safety engine on a temp dir, servers with the api toolset."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.state = SandboxState.seeded(SandboxClock())
+        self.recorder: list[RecordedExchange] = []
+        self.app = create_app(self.state, rate_limit=None, recorder=self.recorder)
+        self.transport = httpx2.ASGITransport(app=self.app)
+        self.settings = sandbox_settings(Settings())
+        self.clock = FakeWallClock()
+        self.engine = SafetyEngine.in_directory(tmp_path / "engine", clock=self.clock, ttl=120)
+
+    def server(self, toolsets: tuple[str, ...] = ("api", "dns", "tools"), *, read_only: bool = False) -> Any:
+        api = InfomaniakApi.from_settings(self.settings, transport=self.transport, limiter=RateLimiter(100_000, 60.0))
+        return build_server(self.settings, select_tools(list(toolsets), read_only=read_only), api=api,
+                            safety=self.engine)
+
+    def sent_since(self, mark: int) -> list[RecordedExchange]:
+        return self.recorder[mark:]
+
+
+def stateful() -> set[tuple[str, str]]:
+    return {
+        (method, route.path)
+        for route in create_app(rate_limit=None).routes
+        if isinstance(route, ApiRoute) and route.meta.surface == "public"
+        for method in route.methods or () if method != "HEAD"
+    }
+
+
+def sample_operations(every: int = 7) -> list[Operation]:
+    """Every `every`-th operation the sandbox generates (path order), plus at least 3 per product."""
+    modelled = stateful()
+    candidates = [op for op in load_spec() if (op.method, op.path) not in modelled and op.key not in CONTRADICTORY]
+    chosen = {op.key: op for op in candidates[::every]}
+    for product in sorted({op.product for op in candidates}):
+        for op in [o for o in candidates if o.product == product][:3]:
+            chosen.setdefault(op.key, op)
+    return sorted(chosen.values(), key=lambda o: o.key)
+
+
+SAMPLE = sample_operations()
+PRODUCTS = sorted({op.product for op in SAMPLE})
+
+
+# Seeded ids, used where a stateful GET of the same path is read to plan a write (else it 404s).
+SEEDED = {"mail_hosting_id": 762401, "mailbox_name": "info", "zone": ZONE, "account_id": 412301, "account": 412301}
+
+
+def arguments(op: Operation) -> dict[str, Any]:
+    call = example_call(load_spec(), op)
+    path_params = {k: SEEDED.get(k, v) for k, v in call["path_params"].items()}
+    args: dict[str, Any] = {"path": op.path, "path_params": path_params, "query": call["query"]}
+    if op.method != "GET":
+        args["method"] = op.method
+        if "body" in call:
+            args["body"] = call["body"]
+    if op.is_kchat:
+        args["team"] = "demo"
+    return {k: v for k, v in args.items() if v not in ({}, None)}
+
+
+def broken(op: Operation, args: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The same call made invalid, and the field the refusal must name."""
+    for param in op.params_in("path"):
+        if param.schema.get("type") == "integer":
+            return {**args, "path_params": {**args["path_params"], param.name: "not-a-number"}}, \
+                f"path_params.{param.name}"
+    required = [p for p in op.params_in("query") if p.required]
+    if required:
+        return {**args, "query": {k: v for k, v in args.get("query", {}).items() if k != required[0].name}}, \
+            f"query.{required[0].name}"
+    return {**args, "query": {**args.get("query", {}), "no_such_parameter": "x"}}, "query.no_such_parameter"
+
+
+def tool_for(op: Operation) -> str:
+    return "api_call" if op.method == "GET" else "api_call_write"
+
+
+def test_the_sample_is_large_and_covers_every_product() -> None:
+    assert len(SAMPLE) >= 100
+    assert len(PRODUCTS) >= 10
+    assert {op.method for op in SAMPLE} == {"GET", "POST", "PUT", "PATCH", "DELETE"}
+
+
+@pytest.mark.parametrize("product", PRODUCTS)
+async def test_sample_describe_call_and_refuse(tmp_path: Path, product: str) -> None:
+    bench = ApiBench(tmp_path)
+    failures: list[str] = []
+    async with connect(bench.server(), "memory", "legacy") as client:
+        for op in [o for o in SAMPLE if o.product == product]:
+            failures += await _exercise(client, bench, op)
+    assert not failures, "\n".join(failures)
+
+
+async def _exercise(client: Client, bench: ApiBench, op: Operation) -> list[str]:
+    problems: list[str] = []
+    described = await client.call_tool("api_describe_operation", {"method": op.method, "path": op.path})
+    if described.is_error or structured(described)["operation"] != op.key:
+        problems.append(f"{op.key}: describe failed: {text_of(described)[:200]}")
+    args = arguments(op)
+    bad_args, field = broken(op, args)
+    mark = len(bench.recorder)
+    bad = await client.call_tool(tool_for(op), bad_args)
+    details = structured(bad).get("details", []) if bad.is_error else []
+    if not bad.is_error or structured(bad)["error"] != "invalid_argument":
+        problems.append(f"{op.key}: invalid call not refused: {text_of(bad)[:200]}")
+    elif field not in [d.get("attribute") for d in details]:
+        problems.append(f"{op.key}: refusal does not name {field}: {details}")
+    if bench.sent_since(mark):
+        problems.append(f"{op.key}: the invalid call reached the sandbox")
+    mark = len(bench.recorder)
+    result = await client.call_tool(tool_for(op), args)
+    if result.is_error:
+        return [*problems, f"{op.key}: valid call failed: {text_of(result)[:300]}"]
+    if op.method == "GET":
+        reached = [e for e in bench.sent_since(mark) if e.route == op.path]
+        if not reached or structured(result)["operation"] != op.key:
+            problems.append(f"{op.key}: GET did not reach its route")
+        return problems
+    planned = structured(result)
+    writes = [e for e in bench.sent_since(mark) if e.method == op.method]
+    if planned["status"] != "confirmation_required" or writes:
+        return [*problems, f"{op.key}: plan sent the write or did not ask: {planned['status']} {len(writes)}"]
+    if op.method + " " not in planned["plan"]["summary"]:
+        problems.append(f"{op.key}: the plan does not show the request")
+    mark = len(bench.recorder)
+    applied = await client.call_tool(tool_for(op), {**args, "confirmation_token": planned["confirmation_token"]})
+    sent = [e for e in bench.sent_since(mark) if e.method == op.method and e.route == op.path]
+    if applied.is_error or structured(applied)["status"] != "applied" or len(sent) != 1:
+        problems.append(f"{op.key}: apply failed or sent {len(sent)} write(s): {text_of(applied)[:300]}")
+    return problems
+
+
+async def test_search_then_call_a_stateful_write_through_the_engine(tmp_path: Path) -> None:
+    bench = ApiBench(tmp_path)
+    args = {"method": "POST", "path": "/2/zones/{zone}/records", "path_params": {"zone": ZONE},
+            "body": {"type": "TXT", "source": "api-test", "target": "via-api", "ttl": 600}}
+    async with connect(bench.server(), "memory", "legacy") as client:
+        hits = structured(await client.call_tool("api_search_operations", {"query": "create dns record", "limit": 3}))
+        first = hits["hits"][0]
+        assert (first["method"], first["path"]) == ("POST", "/2/zones/{zone}/records")
+        assert "dns_create_record" in first["covered_by"]
+        assert first["scope"] == "dns:write"
+        before = json.dumps(bench.state.records[ZONE], sort_keys=True)
+        planned = structured(await client.call_tool("api_call_write", args))
+        assert json.dumps(bench.state.records[ZONE], sort_keys=True) == before
+        assert planned["plan"]["risk"] == "low"
+        assert planned["plan"]["reversible"] is False
+        assert planned["plan"]["diff"][0]["after"] == args["body"]
+        assert planned["plan"]["steps"][0]["params"]["path"] == f"/2/zones/{ZONE}/records"
+        applied = structured(await client.call_tool("api_call_write", {**args, "confirmation_token":
+                                                                        planned["confirmation_token"]}))
+    assert applied["status"] == "applied"
+    created = [r for r in bench.state.records[ZONE].values() if r["source"] == "api-test"]
+    assert [(r["type"], r["target"], r["ttl"]) for r in created] == [("TXT", "via-api", 600)]
+    phases = [(e.tool, e.phase) for e in bench.engine.audit.search(limit=100)]
+    assert ("api_call_write", "applied") in phases
+
+
+async def test_delete_plan_shows_the_current_record_and_is_high_risk(tmp_path: Path) -> None:
+    bench = ApiBench(tmp_path)
+    record = next(r for r in bench.state.records[ZONE].values() if r["type"] == "MX")
+    path = f"/2/zones/{ZONE}/records/{record['id']}"
+    async with connect(bench.server(), "memory", "legacy") as client:
+        planned = structured(await client.call_tool("api_call_write", {"method": "DELETE", "path": path}))
+        assert record["id"] in bench.state.records[ZONE]
+        plan = planned["plan"]
+        assert plan["risk"] == "high"
+        assert plan["target_name"] == str(record["id"])
+        assert plan["diff"][0]["before"]["target"] == record["target"]
+        assert plan["diff"][0].get("after") is None
+        applied = structured(await client.call_tool("api_call_write", {"method": "DELETE", "path": path,
+                                                                        "confirmation_token": planned[
+                                                                            "confirmation_token"]}))
+    assert applied["status"] == "applied"
+    assert record["id"] not in bench.state.records[ZONE]
+
+
+async def test_update_plan_diffs_only_the_fields_sent(tmp_path: Path) -> None:
+    bench = ApiBench(tmp_path)
+    record = next(r for r in bench.state.records[ZONE].values() if r["type"] == "A")
+    args = {"method": "PUT", "path": "/2/zones/{zone}/records/{record}",
+            "path_params": {"zone": ZONE, "record": record["id"]},
+            "body": {"target": "192.0.2.99", "ttl": record["ttl"]}}
+    async with connect(bench.server(), "memory", "legacy") as client:
+        planned = structured(await client.call_tool("api_call_write", args))
+    assert planned["plan"]["diff"] == [{"resource": f"api:/2/zones/{ZONE}/records/{record['id']}", "field": "target",
+                                        "before": record["target"], "after": "192.0.2.99"}]
+
+
+async def test_get_lists_fetch_every_page_and_say_when_cut(tmp_path: Path) -> None:
+    bench = ApiBench(tmp_path)
+    async with connect(bench.server(), "memory", "legacy") as client:
+        everything = structured(await client.call_tool("api_call", {"path": f"/2/zones/{ZONE}/records"}))
+        mark = len(bench.recorder)
+        cut = structured(await client.call_tool("api_call", {"path": f"/2/zones/{ZONE}/records", "max_items": 2}))
+        one_page = structured(await client.call_tool(
+            "api_call", {"path": f"/2/zones/{ZONE}/records", "query": {"page": 1, "per_page": 2}}))
+    assert everything["count"] == len(bench.state.records[ZONE])
+    assert everything["truncated"] is False
+    assert "dns_list_records" in everything["covered_by"]
+    assert (cut["count"], cut["truncated"]) == (2, True)
+    assert bench.recorder[mark].query.get("per_page") == ["100"]
+    assert one_page["count"] == 2  # explicit paging: one request, as asked
+
+
+async def test_kchat_goes_to_the_team_host_which_is_the_sandbox_here(tmp_path: Path) -> None:
+    bench = ApiBench(tmp_path)
+    async with connect(bench.server(), "memory", "legacy") as client:
+        missing = await client.call_tool("api_call", {"path": "/api/v4/users/me"})
+        mark = len(bench.recorder)
+        me = await client.call_tool("api_call", {"path": "/api/v4/users/me", "team": "demo"})
+    assert missing.is_error
+    assert "team" in [d["attribute"] for d in structured(missing)["details"]]
+    assert not me.is_error, text_of(me)
+    assert isinstance(structured(me)["data"], dict)  # plain Mattermost JSON, no envelope
+    assert [e.path for e in bench.sent_since(mark)] == ["/api/v4/users/me"]
+
+
+async def test_api_errors_and_unknown_paths(tmp_path: Path) -> None:
+    bench = ApiBench(tmp_path)
+    async with connect(bench.server(), "memory", "legacy") as client:
+        missing = await client.call_tool("api_call", {"path": "/2/zones/not-ours.ch/records"})
+        mark = len(bench.recorder)
+        unknown = await client.call_tool("api_call", {"path": "/2/zonez/x.ch/records"})
+    assert structured(missing)["error"] == "object_not_found"
+    assert unknown.is_error
+    assert "GET /2/zones/{zone}/records" in structured(unknown)["next_step"]
+    assert not bench.sent_since(mark)
+
+
+async def test_read_only_mode_keeps_reads_and_hides_writes(tmp_path: Path) -> None:
+    bench = ApiBench(tmp_path)
+    async with connect(bench.server(read_only=True), "memory", "legacy") as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+        result = await client.call_tool("api_call", {"path": "/1/newsletters/1/campaigns"})
+    assert {"api_search_operations", "api_describe_operation", "api_call"} <= names
+    assert "api_call_write" not in names
+    assert not result.is_error
+
+
+async def test_search_and_describe_work_without_a_token(tmp_path: Path) -> None:
+    server = build_server(Settings(), select_tools(["api"]), api=None,
+                          safety=SafetyEngine.in_directory(tmp_path / "e", clock=FakeWallClock()))
+    async with connect(server, "memory", "legacy") as client:
+        hits = await client.call_tool("api_search_operations", {"query": "list mailboxes"})
+        described = await client.call_tool("api_describe_operation", {"method": "GET", "path": "/1/products"})
+        call = await client.call_tool("api_call", {"path": "/1/products"})
+    assert not hits.is_error
+    assert not described.is_error
+    assert structured(call)["error"] == "not_configured"
+
+
+@pytest.mark.parametrize("transport", ["http"])
+async def test_over_streamable_http_both_eras(tmp_path: Path, transport: str, era: str) -> None:
+    bench = ApiBench(tmp_path)
+    async with connect(bench.server(), transport, era) as client:
+        hits = structured(await client.call_tool("api_search_operations", {"query": "list swiss backup slots"}))
+        result = await client.call_tool("api_call", {"path": "/1/swiss_backups/1/slots"})
+    assert hits["hits"]
+    assert not result.is_error, text_of(result)
+
+

@@ -1,0 +1,126 @@
+"""The attack suite's token cases hold for `api_call_write` too: each misuse is refused by name and
+changes NOTHING (canonical dump of the whole sandbox state, byte for byte).
+
+Same bench and checks as `test_attack_tokens.py` (`WriteBench`, `state_dump`), with the generic write
+tool on a stateful target (a DNS record) so that a wrongly applied call would show in the state.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from e2e_support import text_of
+from e2e_writes_support import ZONE, WriteBench, connect_writes, structured
+from mcp import Client
+
+from infomaniak_mcp.server.registry import select_tools
+
+pytestmark = pytest.mark.anyio
+TOOLSETS = ["api", "dns", "history", "audit"]
+
+
+def create(target: str = "planted-by-the-api-test", method: str = "POST") -> dict[str, Any]:
+    return {
+        "method": method,
+        "path": "/2/zones/{zone}/records",
+        "path_params": {"zone": ZONE},
+        "body": {"type": "TXT", "source": "api-attack", "target": target, "ttl": 3600},
+    }
+
+
+async def plan(client: Client, tool: str, arguments: dict[str, Any]) -> str:
+    result = structured(await client.call_tool(tool, arguments))
+    assert result["status"] == "confirmation_required", result
+    return str(result["confirmation_token"])
+
+
+def refused(result: Any, reason: str) -> None:
+    assert result.is_error, text_of(result)
+    content = structured(result)
+    assert content["error"] == "confirmation_refused", content
+    assert content["reason"] == reason, content
+    assert "imc_" not in text_of(result)
+
+
+def server(bench: WriteBench) -> Any:
+    return bench.server(selection=select_tools(TOOLSETS))
+
+
+async def test_replayed_token(tmp_path: Path, transport: str, era: str) -> None:
+    bench = WriteBench(tmp_path)
+    async with connect_writes(server(bench), transport, era) as client:
+        token = await plan(client, "api_call_write", create())
+        first = await client.call_tool("api_call_write", {**create(), "confirmation_token": token})
+        assert structured(first)["status"] == "applied"
+        after_apply = bench.state_dump()
+        replay = await client.call_tool("api_call_write", {**create(), "confirmation_token": token})
+    refused(replay, "already_used")
+    assert bench.state_dump() == after_apply
+    assert bench.find("api-attack", "TXT")["target"] == "planted-by-the-api-test"
+    assert ("api_call_write", "rejected", "token_already_used") in bench.audit_phases()
+
+
+async def test_expired_token(tmp_path: Path) -> None:
+    bench = WriteBench(tmp_path, ttl=60)
+    async with connect_writes(server(bench), "memory", "legacy") as client:
+        token = await plan(client, "api_call_write", create())
+        before = bench.state_dump()
+        bench.clock.advance(61)
+        result = await client.call_tool("api_call_write", {**create(), "confirmation_token": token})
+    refused(result, "expired")
+    assert bench.state_dump() == before
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"body": {"type": "TXT", "source": "api-attack", "target": "something-else", "ttl": 3600}},
+        {"path_params": {"zone": "alpage-labs.dev"}},
+        {"query": {"with": "idn"}},
+        {"path": f"/2/zones/{ZONE}/records", "path_params": None},
+    ],
+    ids=["body", "path_params", "query", "concrete_path"],
+)
+async def test_token_with_changed_arguments(tmp_path: Path, changed: dict[str, Any]) -> None:
+    bench = WriteBench(tmp_path)
+    async with connect_writes(server(bench), "memory", "legacy") as client:
+        token = await plan(client, "api_call_write", create())
+        before = bench.state_dump()
+        attempt = {k: v for k, v in {**create(), **changed}.items() if v is not None}
+        result = await client.call_tool("api_call_write", {**attempt, "confirmation_token": token})
+        refused(result, "arguments_mismatch")
+        assert bench.state_dump() == before
+        ok = await client.call_tool("api_call_write", {**create(), "confirmation_token": token})
+    assert structured(ok)["status"] == "applied"
+
+
+async def test_token_of_another_tool_both_ways(tmp_path: Path) -> None:
+    bench = WriteBench(tmp_path)
+    curated = {"zone": ZONE, "type": "TXT", "name": "api-attack", "target": "planted-by-the-api-test"}
+    async with connect_writes(server(bench), "memory", "legacy") as client:
+        curated_token = await plan(client, "dns_create_record", curated)
+        api_token = await plan(client, "api_call_write", create())
+        before = bench.state_dump()
+        with_curated = await client.call_tool("api_call_write", {**create(), "confirmation_token": curated_token})
+        with_api = await client.call_tool("dns_create_record", {**curated, "confirmation_token": api_token})
+    refused(with_curated, "tool_mismatch")
+    refused(with_api, "tool_mismatch")
+    assert bench.state_dump() == before
+
+
+async def test_a_plan_alone_changes_nothing_and_a_stale_state_is_caught(tmp_path: Path) -> None:
+    bench = WriteBench(tmp_path)
+    record = bench.find(".", "A")
+    args = {"method": "PUT", "path": f"/2/zones/{ZONE}/records/{record['id']}", "body": {"target": "192.0.2.77",
+                                                                                      "ttl": record["ttl"]}}
+    async with connect_writes(server(bench), "memory", "legacy") as client:
+        before = bench.state_dump()
+        token = await plan(client, "api_call_write", args)
+        assert bench.state_dump() == before
+        record["target"] = "192.0.2.1"  # someone changes the record between plan and confirmation
+        changed = bench.state_dump()
+        stale = structured(await client.call_tool("api_call_write", {**args, "confirmation_token": token}))
+    assert stale["status"] == "stale"
+    assert bench.state_dump() == changed

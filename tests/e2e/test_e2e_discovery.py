@@ -1,0 +1,68 @@
+"""Tool discovery: a small default set, `tools_search` across every toolset, instructions that point to it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from e2e_support import connect, text_of
+from e2e_writes_support import FakeWallClock, structured
+
+from infomaniak_mcp.config import Settings
+from infomaniak_mcp.safety.engine import SafetyEngine
+from infomaniak_mcp.server.app import build_server
+from infomaniak_mcp.server.registry import select_tools, toolsets
+
+pytestmark = pytest.mark.anyio
+DEFAULTS = {"account", "hosting", "domain", "dns", "api", "tools"}
+OWN_BUDGET = 2_500
+"""Estimated tokens (chars / 4) the api and tools toolsets may add to tools/list."""
+
+
+def server(tmp_path: Path, names: list[str] | None = None) -> object:
+    engine = SafetyEngine.in_directory(tmp_path / "engine", clock=FakeWallClock())
+    return build_server(Settings(), select_tools(names), api=None, safety=engine)
+
+
+def test_default_toolsets() -> None:
+    defaults = {name for name, info in toolsets().items() if info.default}
+    assert defaults >= DEFAULTS
+    assert {"audit"} & defaults == set()
+
+
+async def test_tools_search_finds_tools_of_toolsets_that_are_not_enabled(tmp_path: Path) -> None:
+    async with connect(server(tmp_path, ["tools"]), "memory", "legacy") as client:
+        listed = {t.name for t in (await client.list_tools()).tools}
+        audit = structured(await client.call_tool("tools_search", {"query": "show the audit log"}))
+        undo = structured(await client.call_tool("tools_search", {"query": "undo my last change", "limit": 3}))
+        records = structured(await client.call_tool("tools_search", {"query": "create a dns record", "limit": 3}))
+        nothing = await client.call_tool("tools_search", {"query": "zzzqqq"})
+    assert listed == {"tools_search"}  # no token needed, nothing else enabled
+    first = audit["hits"][0]
+    assert first["name"] == "audit_tail"
+    assert first["default"] is False
+    assert "--toolsets" in audit["how_to_enable"]
+    assert "audit" in audit["how_to_enable"]
+    assert undo["hits"][0]["name"] == "history_undo"
+    assert records["hits"][0]["name"] == "dns_create_record"
+    assert records["hits"][0]["read_only"] is False
+    assert not nothing.is_error
+    assert "api_search_operations" in text_of(nothing) or "--toolsets" in text_of(nothing)
+
+
+async def test_instructions_lead_to_discovery(tmp_path: Path) -> None:
+    async with connect(server(tmp_path), "memory", "legacy") as client:
+        instructions = client.instructions or ""
+        names = {t.name for t in (await client.list_tools()).tools}
+    assert "tools_search" in instructions
+    assert "api_search_operations" in instructions
+    assert {"tools_search", "api_search_operations", "api_describe_operation", "api_call", "api_call_write"} <= names
+
+
+async def test_the_api_and_tools_toolsets_stay_small(tmp_path: Path) -> None:
+    async with connect(server(tmp_path, ["api", "tools"]), "memory", "legacy") as client:
+        tools = (await client.list_tools()).tools
+    payload = json.dumps([t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools],
+                         separators=(",", ":"))
+    assert len(payload) // 4 <= OWN_BUDGET
