@@ -170,11 +170,17 @@ class Renderer:
         return out
 
 
-def describe_operation(spec: ApiSpec, op: Operation, *, depth: int = DEFAULT_DEPTH) -> dict[str, Any]:
-    """The compact description (see the module docstring), shrunk to fit `MAX_CHARS`."""
+def describe_operation(
+    spec: ApiSpec, op: Operation, *, depth: int = DEFAULT_DEPTH, max_chars: int | None = None
+) -> dict[str, Any]:
+    """The compact description (see the module docstring), shrunk to fit `max_chars`.
+
+    Default budget `MAX_CHARS`; asking for more than `DEFAULT_DEPTH` raises it to 3 × `MAX_CHARS`.
+    """
+    budget = max_chars or (MAX_CHARS if depth <= DEFAULT_DEPTH else 3 * MAX_CHARS)
     out = _describe(spec, op, depth, MAX_PROPERTIES)
     for shallower, count in [(d, MAX_PROPERTIES) for d in range(depth - 1, 0, -1)] + [(1, 15), (1, 8), (0, 8)]:
-        if len(json.dumps(out, ensure_ascii=False)) <= MAX_CHARS:
+        if len(json.dumps(out, ensure_ascii=False)) <= budget:
             break
         out = _describe(spec, op, shallower, count)
     return out

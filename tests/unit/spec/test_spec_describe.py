@@ -56,6 +56,13 @@ def test_every_description_fits_the_budget(api_spec: ApiSpec) -> None:
     assert sorted(sizes.values())[len(sizes) // 2] < 3000  # the median is small
 
 
+def test_a_larger_depth_gets_a_larger_budget(api_spec: ApiSpec) -> None:
+    target = op(api_spec, "POST", "/2/drive/{drive_id}/users")
+    default = len(json.dumps(describe_operation(api_spec, target), ensure_ascii=False))
+    deeper = len(json.dumps(describe_operation(api_spec, target, depth=5), ensure_ascii=False))
+    assert default <= MAX_CHARS < deeper <= 3 * MAX_CHARS
+
+
 def test_depth_cut_is_noted_and_deeper_shows_more(api_spec: ApiSpec) -> None:
     target = op(api_spec, "GET", "/2/drive/{drive_id}/users")
     shallow = describe_operation(api_spec, target, depth=1)
