@@ -41,14 +41,27 @@ async def test_tools_search_finds_tools_of_toolsets_that_are_not_enabled(tmp_pat
     assert listed == {"tools_search"}  # no token needed, nothing else enabled
     first = audit["hits"][0]
     assert first["name"] == "audit_tail"
-    assert first["default"] is False
+    assert first["enabled"] is False
+    assert "--tools audit_tail" in audit["how_to_enable"]
     assert "--toolsets" in audit["how_to_enable"]
     assert "audit" in audit["how_to_enable"]
     assert undo["hits"][0]["name"] == "history_undo"
     assert records["hits"][0]["name"] == "dns_create_record"
     assert records["hits"][0]["read_only"] is False
+    assert records["hits"][0]["enabled"] is False
     assert not nothing.is_error
     assert "api_search_operations" in text_of(nothing) or "--toolsets" in text_of(nothing)
+
+
+async def test_tools_search_knows_what_is_enabled(tmp_path: Path) -> None:
+    async with connect(server(tmp_path), "memory", "legacy") as client:
+        listed = {t.name for t in (await client.list_tools()).tools}
+        found = structured(await client.call_tool("tools_search", {"query": "create a dns record", "limit": 3}))
+        nodejs = structured(await client.call_tool("tools_search", {"query": "restart the node.js app", "limit": 3}))
+    assert found["hits"][0] == {**found["hits"][0], "name": "dns_create_record", "enabled": True}
+    assert "hosting_apply_nodejs_action" not in listed  # not a core tool: outside the default selection
+    hit = next(h for h in nodejs["hits"] if h["name"] == "hosting_apply_nodejs_action")
+    assert hit["enabled"] is False
 
 
 async def test_instructions_lead_to_discovery(tmp_path: Path) -> None:

@@ -48,7 +48,8 @@ def test_all_annotations_are_explicit(all_selection: Selection, listed_tools: di
         annotations = listed_tools[spec.name].get("annotations", {})
         for hint in HINTS:
             assert isinstance(annotations.get(hint), bool), f"{spec.name}: {hint} is not explicit"
-        assert annotations.get("title"), f"{spec.name}: no title"
+        assert listed_tools[spec.name].get("title"), f"{spec.name}: no title"
+        assert "title" not in annotations, f"{spec.name}: title repeated in annotations (tokens)"
         assert annotations["readOnlyHint"] is spec.read_only
         if spec.read_only:
             assert annotations["destructiveHint"] is False, spec.name

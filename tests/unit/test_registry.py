@@ -153,7 +153,6 @@ class TestDeclaration:
         assert [p.name for p in spec.parameters] == ["prefix"]
         assert spec.description == "List the items."
         assert spec.annotations == {
-            "title": "List items",
             "readOnlyHint": True,
             "destructiveHint": False,
             "idempotentHint": True,

@@ -50,7 +50,7 @@ from infomaniak_mcp.server.errors import ReadOnlyModeError, error_result, intern
 from infomaniak_mcp.server.instructions import build_instructions
 from infomaniak_mcp.server.logs import configure_logging
 from infomaniak_mcp.server.registry import Selection, ToolSpec, toolsets
-from infomaniak_mcp.server.schemas import compact_schema
+from infomaniak_mcp.server.schemas import compact_output_schema, compact_schema
 from infomaniak_mcp.server.writes import run_write, write_parameters
 
 if TYPE_CHECKING:
@@ -225,7 +225,7 @@ class InfomaniakServer(MCPServer[ServerState]):
                 tool.model_copy(
                     update={
                         "input_schema": compact_schema(tool.input_schema),
-                        "output_schema": compact_schema(tool.output_schema),
+                        "output_schema": compact_output_schema(tool.output_schema),
                     }
                 )
                 for tool in await super().list_tools()
@@ -254,7 +254,10 @@ def build_server(
     configure_logging(settings.log_level)
     register_settings_secrets(settings)
     engine = safety if safety is not None else SafetyEngine.from_env(confirm=confirm)
-    deps = ServerDeps(settings, api, selection.read_only, principal_resolver, engine, clock)
+    deps = ServerDeps(
+        settings, api, selection.read_only, principal_resolver, engine, clock,
+        enabled_tools=frozenset(spec.name for spec in selection.tools),
+    )
     state = ServerState(settings=settings, api=api, selection=selection, safety=engine)
 
     @asynccontextmanager

@@ -33,6 +33,8 @@ class ToolContext:
     """Wall clock in Unix seconds (tests and the sandbox pin it)."""
     safety_engine: SafetyEngine | None = None
     """Audit log, history and tokens of this server (the audit and history tools read them)."""
+    enabled_tools: frozenset[str] = frozenset()
+    """Names of the tools this server exposes (tools_search tells which hits need enabling)."""
 
     @property
     def api(self) -> InfomaniakApi:

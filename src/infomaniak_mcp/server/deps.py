@@ -72,10 +72,15 @@ class ServerDeps:
     principal_resolver: PrincipalResolver
     safety: SafetyEngine
     clock: Callable[[], float] | None = None
+    enabled_tools: frozenset[str] = frozenset()
 
     def tool_context(self, ctx: Context[Any, Any], principal: str) -> ToolContext:
         tool_ctx = ToolContext(
-            settings=self.settings, principal=principal, api_client=self.api, safety_engine=self.safety
+            settings=self.settings,
+            principal=principal,
+            api_client=self.api,
+            safety_engine=self.safety,
+            enabled_tools=self.enabled_tools,
         )
         if self.clock is not None:
             tool_ctx.clock = self.clock

@@ -31,7 +31,7 @@ from infomaniak_mcp.server.registry import ToolOutput
 WriteStatus = Literal["confirmation_required", "applied", "stale", "declined", "cancelled", "partial", "failed"]
 TOKEN_PARAM = "confirmation_token"
 TOKEN_DESCRIPTION = (
-    "Leave empty on the first call; to apply, pass the token it returned, with the same other arguments."
+    "Empty at first; to apply, the token that call returned (same other arguments)."
 )
 _DIFF_LINES = 20
 _VALUE_CHARS = 160

@@ -87,15 +87,19 @@ class ToolSpec:
         return tuple(self.extra.get("covers", ()))
 
     @property
+    def core(self) -> bool:
+        """False for specialised tools left out of the default selection (`@tool(core=False)`)."""
+        return bool(self.extra.get("core", True))
+
+    @property
     def requires_api(self) -> bool:
         """False for tools that work without an Infomaniak token (audit log, history)."""
         return bool(self.extra.get("requires_api", True))
 
     @property
     def annotations(self) -> dict[str, Any]:
-        """All four MCP hints, always explicit."""
+        """All four MCP hints, always explicit (the title is the tool's own `title`, not repeated here)."""
         return {
-            "title": self.title,
             "readOnlyHint": self.read_only,
             "destructiveHint": False if self.read_only else self.destructive,
             "idempotentHint": True if self.read_only else self.idempotent,
@@ -123,13 +127,16 @@ def tool(
     open_world: bool = False,
     requires_api: bool = True,
     covers: tuple[str, ...] = (),
+    core: bool = True,
 ) -> Callable[[_F], _F]:
     """Declare a tool. `read_only` has no default; write tools must also say `destructive`.
 
     A read tool returns a `ToolOutput` subclass; a write tool returns a `Plan` (its output model
     becomes `WriteOutcome`). `requires_api=False` lets a tool run without an API token.
     `covers` names the documented operations the tool does (`"GET /2/zones/{zone}/records"`), so
-    `api_search_operations` points to it first.
+    `api_search_operations` points to it first. `core=False` keeps a specialised tool out of the
+    default selection (it is listed when its toolset is named with `--toolsets`, or by `--tools`),
+    to keep the default `tools/list` small; `tools_search` finds it either way.
     """
 
     def decorator(declared: _F) -> _F:
@@ -167,7 +174,9 @@ def tool(
             destructive=bool(destructive),
             idempotent=idempotent,
             open_world=open_world,
-            extra=({} if requires_api else {"requires_api": False}) | ({"covers": tuple(covers)} if covers else {}),
+            extra=({} if requires_api else {"requires_api": False})
+            | ({"covers": tuple(covers)} if covers else {})
+            | ({} if core else {"core": False}),
         )
         return declared
 
@@ -291,7 +300,7 @@ def select_tools(
 ) -> Selection:
     """Resolve the CLI selection into the tools to expose.
 
-    - no `--toolsets` and no `--tools`: the default toolsets;
+    - no `--toolsets` and no `--tools`: the core tools of the default toolsets;
     - `--toolsets all`: every toolset;
     - `--tools a,b`: those tools in addition to the chosen toolsets (alone: only them);
     - `--exclude-tools`: removed last; `--read-only`: write tools dropped.
@@ -312,8 +321,9 @@ def select_tools(
         chosen = []
     else:
         chosen = [n for n, info in catalog.items() if info.default]
+    defaults_only = not requested and not extra_tools
 
-    specs = {s.name: s for s in all_specs(chosen)}
+    specs = {s.name: s for s in all_specs(chosen) if s.core or not defaults_only}
     if extra_tools or excluded:
         everything = {s.name: s for s in all_specs(None)}
         unknown = [n for n in [*extra_tools, *excluded] if n not in everything]

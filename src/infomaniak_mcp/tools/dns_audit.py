@@ -122,7 +122,7 @@ def _referenced(records: Sequence[DnsRecord]) -> set[str]:
 
 @tool(
     toolset="dns", read_only=True, title="Audit DNS zones",
-    covers=("GET /2/zones/{zone}/records", "GET /2/domains/{domain}/zones"),
+    covers=("GET /2/zones/{zone}/records", "GET /2/domains/{domain}/zones"), core=False,
 )
 async def dns_audit_zones(
     ctx: ToolContext,

@@ -76,7 +76,7 @@ async def _authoritative(ctx: ToolContext, servers: DnsServers, zone: str) -> li
     return out
 
 
-@tool(toolset="dns", read_only=True, title="Verify DNS live", covers=("GET /2/zones/{zone}",))
+@tool(toolset="dns", read_only=True, title="Verify DNS live", covers=("GET /2/zones/{zone}",), core=False)
 async def dns_verify_record(
     ctx: ToolContext,
     zone: Zone,

@@ -65,7 +65,7 @@ def _parts(description: dict[str, Any] | None) -> str | None:
     return ", ".join(out) or None
 
 
-@tool(toolset="dns", read_only=True, title="Get a DNS record")
+@tool(toolset="dns", read_only=True, title="Get a DNS record", core=False)
 async def dns_get_record(ctx: ToolContext, zone: Zone, record_id: RecordId) -> RecordDetail:
     """Show one DNS record: target parts (priority, port, CAA tag), and a split TXT's joined value."""
     fqdn = zone_arg(zone)

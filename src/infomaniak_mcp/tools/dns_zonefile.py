@@ -54,7 +54,7 @@ class ZoneExport(ToolOutput):
         return f"{self.text}{cut}"
 
 
-@tool(toolset="dns", read_only=True, title="Export a DNS zone", covers=("GET /2/zones/{zone}",))
+@tool(toolset="dns", read_only=True, title="Export a DNS zone", covers=("GET /2/zones/{zone}",), core=False)
 async def dns_export_zone(ctx: ToolContext, zone: Zone) -> ZoneExport:
     """Export a zone as a BIND zone file: inline if small, else an excerpt and the resource uri of the whole
     file. Re-import with dns_apply_changes(zone_file=...)."""

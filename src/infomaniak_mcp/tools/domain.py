@@ -342,7 +342,7 @@ def _dnssec_step(name: str, enable: bool, before: dict[str, Any], ds: list[str],
 @tool(
     toolset="domain", read_only=False, destructive=True, title="Set domain delegation",
     covers=("PUT /2/domains/{domain}/nameservers", "POST /2/domains/{domain}/dnssec/enable",
-            "POST /2/domains/{domain}/dnssec/disable"),
+            "POST /2/domains/{domain}/dnssec/disable"), core=False,
 )
 async def domain_set_delegation(
     ctx: ToolContext,

@@ -60,7 +60,7 @@ async def _collect(ctx: ToolContext, hosting: WebHosting) -> HostingData:
     return data
 
 
-@tool(toolset="hosting", read_only=True, title="Audit web hostings")
+@tool(toolset="hosting", read_only=True, title="Audit web hostings", core=False)
 async def hosting_audit_hostings(
     ctx: ToolContext,
     account_id: AccountId = None,

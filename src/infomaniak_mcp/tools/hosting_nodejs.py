@@ -72,7 +72,7 @@ class NodeAppDetail(ToolOutput):
         )
 
 
-@tool(toolset="hosting", read_only=True, title="Get a Node.js app")
+@tool(toolset="hosting", read_only=True, title="Get a Node.js app", core=False)
 async def hosting_get_nodejs_app(ctx: ToolContext, hosting_id: HostingId, app_id: AppId) -> NodeAppDetail:
     """Show a Node.js app: Node version, port, start/build commands, domains, live status, recent jobs and
     a live log stream reference (manager session required)."""
@@ -106,7 +106,7 @@ async def hosting_get_nodejs_app(ctx: ToolContext, hosting_id: HostingId, app_id
     )
 
 
-@tool(toolset="hosting", read_only=False, destructive=True, title="Node.js app action")
+@tool(toolset="hosting", read_only=False, destructive=True, title="Node.js app action", core=False)
 async def hosting_apply_nodejs_action(
     ctx: ToolContext,
     hosting_id: HostingId,

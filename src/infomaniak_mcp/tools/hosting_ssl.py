@@ -25,7 +25,7 @@ from infomaniak_mcp.tools.hosting_writes import plan_state, writable_hosting
 Pem = Annotated[str | None, Field(description="PEM (custom).", max_length=20_000)]
 
 
-@tool(toolset="hosting", read_only=False, destructive=True, title="Set SSL certificate")
+@tool(toolset="hosting", read_only=False, destructive=True, title="Set SSL certificate", core=False)
 async def hosting_set_certificate(
     ctx: ToolContext,
     hosting_id: HostingId,

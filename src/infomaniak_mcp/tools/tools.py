@@ -28,7 +28,7 @@ class ToolHit(BaseModel):
     toolset: str
     summary: str
     read_only: bool
-    default: bool = Field(description="Its toolset is on by default.")
+    enabled: bool = Field(description="Already in this server's tool list.")
 
 
 class ToolHits(ToolOutput):
@@ -41,7 +41,7 @@ class ToolHits(ToolOutput):
         lines = [f"{len(self.hits)} tool(s):"]
         for hit in self.hits:
             kind = "read" if hit.read_only else "write"
-            where = "default" if hit.default else "not default"
+            where = "enabled" if hit.enabled else "not enabled"
             lines.append(f"- {hit.name} ({hit.toolset}, {where}, {kind}): {hit.summary}")
         lines.append(self.how_to_enable)
         return "\n".join(lines)
@@ -88,18 +88,23 @@ async def tools_search(
             toolset=spec.toolset,
             summary=_summary(spec.description),
             read_only=spec.read_only,
-            default=catalog[spec.toolset].default if spec.toolset in catalog else False,
+            enabled=spec.name in ctx.enabled_tools,
         )
         for spec, _ in rank_tools(query, limit)
     ]
-    extra = next((h for h in hits if not h.default), None)
-    example = (
-        f"--toolsets {','.join([*defaults, extra.toolset])} (or add --tools {extra.name} to your --toolsets)"
-        if extra
-        else "--toolsets all"
-    )
-    how = (
-        "A tool not in your tool list belongs to a toolset this server was not started with: restart it "
-        f"with {example} (default toolsets: {', '.join(defaults)}; all: --toolsets all)."
-    )
+    missing = next((h for h in hits if not h.enabled), None)
+    if not hits:
+        how = (
+            "Try other words, or api_search_operations: it finds every documented API operation, "
+            "callable with api_call / api_call_write. --toolsets all enables every tool."
+        )
+    elif missing is None:
+        how = "Every hit is already in your tool list."
+    else:
+        how = (
+            "A hit that is not enabled needs the server restarted with more tools: add "
+            f"--tools {missing.name} (one tool) or --toolsets {','.join(dict.fromkeys([*defaults, missing.toolset]))} "
+            "(its whole toolset) to the server's arguments; --toolsets all enables everything. Until then, "
+            "api_call / api_call_write reach the same API operations."
+        )
     return ToolHits(hits=hits, how_to_enable=how)
