@@ -15,12 +15,11 @@ import pytest
 from e2e_support import text_of
 from e2e_writes_support import WriteBench, connect_writes, structured
 from mcp import Client
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import MCPServer
 
 from infomaniak_mcp.domain.dns_zonefile import parse_zone_file
 from infomaniak_mcp.server.app import build_server
-from infomaniak_mcp.server.context import ToolContext
-from infomaniak_mcp.server.registry import resource_specs, select_tools
+from infomaniak_mcp.server.registry import select_tools
 
 pytestmark = pytest.mark.anyio
 TOOLSETS = ["dns", "history"]
@@ -41,22 +40,7 @@ def server(bench: WriteBench, *, extra: dict[str, str] | None = None) -> MCPServ
     built = build_server(
         settings, select_tools(TOOLSETS), api=api, safety=bench.engine, clock=lambda: float(bench.state.clock.now())
     )
-    register_resources(built, settings, api)
     return built
-
-
-def register_resources(built: MCPServer[Any], settings: Any, api: Any) -> None:
-    """What the server core would do for each selected toolset's `@resource` (see the report)."""
-
-    def reader(fn: Any) -> Any:
-        async def read(zone: str, ctx: Context[Any, Any]) -> str:
-            return str(await fn(ToolContext(settings=settings, api_client=api), zone=zone))
-
-        return read
-
-    for spec in resource_specs(TOOLSETS):
-        built.resource(spec.uri_template, name=spec.name, title=spec.title, description=spec.description,
-                       mime_type=spec.mime_type)(reader(spec.fn))
 
 
 async def call(client: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:

@@ -49,7 +49,8 @@ from infomaniak_mcp.server.deps import (
 from infomaniak_mcp.server.errors import ReadOnlyModeError, error_result, internal_error_result
 from infomaniak_mcp.server.instructions import build_instructions
 from infomaniak_mcp.server.logs import configure_logging
-from infomaniak_mcp.server.registry import Selection, ToolSpec, toolsets
+from infomaniak_mcp.server.registry import Selection, ToolSpec, resource_specs, toolsets
+from infomaniak_mcp.server.resources import register_resources
 from infomaniak_mcp.server.schemas import compact_output_schema, compact_schema
 from infomaniak_mcp.server.writes import run_write, write_parameters
 
@@ -294,6 +295,7 @@ def build_server(
             annotations=ToolAnnotations(**spec.annotations),
             structured_output=True,
         )
+    register_resources(server, resource_specs(selection.toolsets), deps)
     return server
 
 

@@ -1,0 +1,60 @@
+"""Resources: every `@resource` template of the selected toolsets becomes an MCP resource template.
+
+Like tools, each gets ONE generic reader: its signature is the template's URI parameters plus
+`ctx: Context`; it builds the same `ToolContext` as a tool call (settings, principal, API client,
+clock) and renders the content. An `InfomaniakError` becomes a `ResourceError` carrying the same
+one-line explanation and next step as a tool error; anything else is masked and logged.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ResourceError
+
+from infomaniak_mcp.api.errors import InfomaniakError
+from infomaniak_mcp.server.deps import ServerDeps
+from infomaniak_mcp.server.errors import error_text, new_ref
+from infomaniak_mcp.server.registry import ResourceSpec
+
+logger = logging.getLogger("infomaniak_mcp.server")
+CTX_PARAM = "ctx"
+
+
+def _make_reader(spec: ResourceSpec, deps: ServerDeps) -> Callable[..., Awaitable[str]]:
+    async def resource_reader(**kwargs: Any) -> str:
+        ctx = kwargs.pop(CTX_PARAM)
+        tool_ctx = deps.tool_context(ctx, deps.principal_resolver(ctx))
+        try:
+            return str(await spec.fn(tool_ctx, **kwargs))
+        except InfomaniakError as error:
+            raise ResourceError(error_text(error)) from None
+        except Exception:
+            ref = new_ref()
+            logger.exception("resource %s failed (ref %s)", spec.uri_template, ref)
+            raise ResourceError(f"internal error, see server log, ref {ref}") from None
+
+    params = [
+        p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+        for p in list(inspect.signature(spec.fn).parameters.values())[1:]
+    ]
+    params.append(inspect.Parameter(CTX_PARAM, inspect.Parameter.KEYWORD_ONLY, annotation=Context))
+    setattr(resource_reader, "__signature__", inspect.Signature(params, return_annotation=str))  # noqa: B010
+    resource_reader.__annotations__ = {p.name: p.annotation for p in params} | {"return": str}
+    resource_reader.__name__ = spec.name
+    return resource_reader
+
+
+def register_resources(server: MCPServer[Any], specs: list[ResourceSpec], deps: ServerDeps) -> None:
+    for spec in specs:
+        server.resource(
+            spec.uri_template,
+            name=spec.name,
+            title=spec.title,
+            description=spec.description,
+            mime_type=spec.mime_type,
+        )(_make_reader(spec, deps))
