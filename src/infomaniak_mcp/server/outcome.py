@@ -101,10 +101,20 @@ def _short(value: Any) -> str:
     return text if len(text) <= _VALUE_CHARS else text[: _VALUE_CHARS - 1] + "…"
 
 
+# Values an applied step hands back for the human to keep (generated passwords): the only place
+# they appear is this result (never logs, audit or history), so the text shows them too.
+_SHOWN_ONCE = ("password",)
+
+
 def _step_line(item: dict[str, Any]) -> str:
     step = item.get("step") or {}
     text = f"#{item.get('index')} {step.get('description', step.get('operation', ''))}"
     error = item.get("error")
     if isinstance(error, dict):
         text += f" ({error.get('error', 'error')}: {error.get('description', '')})"
+    data = item.get("data")
+    if isinstance(data, dict):
+        shown = [f"{key}: {data[key]}" for key in _SHOWN_ONCE if isinstance(data.get(key), str)]
+        if shown:
+            text += " — " + ", ".join(shown) + " (shown once: store it now)"
     return text

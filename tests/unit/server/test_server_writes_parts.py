@@ -181,6 +181,19 @@ class TestMessages:
         assert outcome.plan["steps"][0]["operation"] == "dns.delete_record"
         assert "undo_of" not in outcome.plan
 
+    def test_applied_text_shows_a_generated_password_once(self) -> None:
+        outcome = WriteOutcome.build("applied", make_plan(), "Done.")
+        outcome.report = {
+            "status": "applied",
+            "applied": [
+                {"index": 0, "status": "applied", "step": {"description": "Rotate the password of al7pdg_app"},
+                 "data": {"login": "al7pdg_app", "password": "s3cr3t-Generated-0123456789"}},
+            ],
+        }
+        text = outcome.to_text()
+        assert "password: s3cr3t-Generated-0123456789 (shown once: store it now)" in text
+        assert text.count("s3cr3t-Generated-0123456789") == 1
+
 
 class TestPrincipal:
     def test_local_user(self, monkeypatch: pytest.MonkeyPatch) -> None:
