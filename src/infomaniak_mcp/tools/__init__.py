@@ -102,9 +102,10 @@ TOOLSETS: dict[str, ToolsetInfo] = {
             module="infomaniak_mcp.tools.tools",
             default=True,
             instructions=(
-                "Only the most used toolsets are enabled by default. tools_search finds the tool for a task "
-                "across all toolsets (hosting, domain, dns, mail, drive, audit, history…) and says how to "
-                "enable its toolset (--toolsets)."
+                "By default only the most used tools are listed; specialised ones (zone audits and exports, "
+                "live DNS checks, DNSSEC/nameserver changes, certificates, Node.js actions, the audit log) "
+                "are not. No listed tool fits? tools_search finds tools of every toolset and says how to "
+                "enable one (--tools / --toolsets); api_search_operations reaches every documented API operation."
             ),
         ),
     )
