@@ -32,7 +32,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal
 
 from infomaniak_mcp.domain.dns_mailauth import (
     SPF_LOOKUP_LIMIT,
@@ -43,7 +43,11 @@ from infomaniak_mcp.domain.dns_mailauth import (
     parse_spf,
     spf_lookups,
 )
-from infomaniak_mcp.domain.dns_records import absolute_name, txt_value
+from infomaniak_mcp.domain.dns_records import (
+    TtlRecord,
+    absolute_name,
+    txt_value,
+)
 
 Severity = Literal["high", "medium", "low", "info"]
 SEVERITIES: tuple[Severity, ...] = ("high", "medium", "low", "info")
@@ -72,17 +76,6 @@ CHECKS: dict[str, tuple[Severity, str]] = {
 }
 
 
-class AuditRecord(Protocol):
-    @property
-    def source(self) -> str: ...
-    @property
-    def type(self) -> str: ...
-    @property
-    def target(self) -> str: ...
-    @property
-    def ttl(self) -> int: ...
-
-
 @dataclass(frozen=True)
 class Finding:
     zone: str
@@ -104,7 +97,7 @@ class ZoneFacts:
     """What the audit of one zone needs: its records, DNSSEC state, whether it is served here."""
 
     zone: str
-    records: Sequence[AuditRecord]
+    records: Sequence[TtlRecord]
     dnssec: bool | None = None
     served_here: bool | None = None
 
@@ -114,9 +107,9 @@ class AccountIndex:
     """The account's zones: names (always) and records (for the zones loaded so far)."""
 
     zones: set[str] = field(default_factory=set)
-    records: dict[str, Sequence[AuditRecord]] = field(default_factory=dict)
+    records: dict[str, Sequence[TtlRecord]] = field(default_factory=dict)
 
-    def add(self, zone: str, records: Sequence[AuditRecord]) -> None:
+    def add(self, zone: str, records: Sequence[TtlRecord]) -> None:
         self.zones.add(zone)
         self.records[zone] = records
 
@@ -166,15 +159,15 @@ def _host_of(rtype: str, target: str) -> str:
     return host.lower().rstrip(".") if rtype != "A" else host
 
 
-def _by_name(records: Iterable[AuditRecord], rtype: str) -> dict[str, list[AuditRecord]]:
-    out: dict[str, list[AuditRecord]] = {}
+def _by_name(records: Iterable[TtlRecord], rtype: str) -> dict[str, list[TtlRecord]]:
+    out: dict[str, list[TtlRecord]] = {}
     for r in records:
         if r.type == rtype:
             out.setdefault(r.source.lower(), []).append(r)
     return out
 
 
-def _mail_findings(zone: str, records: Sequence[AuditRecord], index: AccountIndex) -> list[Finding]:
+def _mail_findings(zone: str, records: Sequence[TtlRecord], index: AccountIndex) -> list[Finding]:
     found: list[Finding] = []
     txt = _by_name(records, "TXT")
     spf_at_apex = False
@@ -227,7 +220,7 @@ def _mail_findings(zone: str, records: Sequence[AuditRecord], index: AccountInde
     return found
 
 
-def _mx_findings(zone: str, records: Sequence[AuditRecord], index: AccountIndex) -> list[Finding]:
+def _mx_findings(zone: str, records: Sequence[TtlRecord], index: AccountIndex) -> list[Finding]:
     mx = [r for r in records if r.type == "MX" and r.source == "."]
     if not mx:
         return [Finding(zone, "mx_missing", zone, f"no MX record at {zone}")]
@@ -292,7 +285,7 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (SEVERITY_RANK[f.severity], f.zone, f.check, f.name))
 
 
-def cname_and_mx_targets(records: Iterable[AuditRecord]) -> set[str]:
+def cname_and_mx_targets(records: Iterable[TtlRecord]) -> set[str]:
     """Host names the zone's CNAME and MX records point to (to load their zones first)."""
     out = set()
     for r in records:

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from infomaniak_mcp.domain.dns_records import (
     RecordProblem,
     RecordSpec,
+    StoredRecord,
     canonical_target,
     check_ttl,
     check_zone_rules,
@@ -32,19 +33,6 @@ from infomaniak_mcp.domain.dns_records import (
 Action = Literal["create", "update", "delete"]
 _ORDER = {"delete": 0, "update": 1, "create": 2}
 PROTECTED_TYPES = frozenset({"SOA", "NS"})
-
-
-class ZoneRecord(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def source(self) -> str: ...
-    @property
-    def type(self) -> str: ...
-    @property
-    def target(self) -> str: ...
-    @property
-    def ttl(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -84,7 +72,7 @@ class ChangeSet:
         return out
 
 
-def record_dict(record: ZoneRecord) -> dict[str, Any]:
+def record_dict(record: StoredRecord) -> dict[str, Any]:
     return {
         "id": record.id, "source": record.source, "type": record.type, "target": record.target, "ttl": record.ttl
     }
@@ -97,20 +85,20 @@ class _Row:
     target: str
 
 
-def _final_state(current: Sequence[ZoneRecord], changes: Sequence[Change]) -> list[_Row]:
+def _final_state(current: Sequence[StoredRecord], changes: Sequence[Change]) -> list[_Row]:
     gone = {c.record_id for c in changes if c.action in ("delete", "update")}
     rows = [_Row(r.source, r.type, r.target) for r in current if r.id not in gone]
     rows += [_Row(c.after.source, c.after.type, c.after.target) for c in changes if c.after is not None]
     return rows
 
 
-def _check(zone: str, current: Sequence[ZoneRecord], result: ChangeSet) -> ChangeSet:
+def _check(zone: str, current: Sequence[StoredRecord], result: ChangeSet) -> ChangeSet:
     result.changes.sort(key=lambda c: _ORDER[c.action])
     check_zone_rules(_final_state(current, result.changes), where="changes")
     return result
 
 
-def _one(zone: str, index: int, request: ChangeRequest, by_id: dict[int, ZoneRecord]) -> Change | str:
+def _one(zone: str, index: int, request: ChangeRequest, by_id: dict[int, StoredRecord]) -> Change | str:
     where = f"changes[{index}]"
     try:
         if request.action == "create":
@@ -145,7 +133,7 @@ def _one(zone: str, index: int, request: ChangeRequest, by_id: dict[int, ZoneRec
         raise problem.under(where) from None
 
 
-def plan_change_set(zone: str, current: Sequence[ZoneRecord], requests: Sequence[ChangeRequest]) -> ChangeSet:
+def plan_change_set(zone: str, current: Sequence[StoredRecord], requests: Sequence[ChangeRequest]) -> ChangeSet:
     """Validate and order `requests` against the zone's `current` records (module docstring)."""
     if not requests:
         raise RecordProblem("changes", "give at least one change")
@@ -169,11 +157,11 @@ def plan_change_set(zone: str, current: Sequence[ZoneRecord], requests: Sequence
 
 
 def diff_zone(
-    zone: str, current: Sequence[ZoneRecord], desired: Sequence[RecordSpec], *, delete_missing: bool
+    zone: str, current: Sequence[StoredRecord], desired: Sequence[RecordSpec], *, delete_missing: bool
 ) -> ChangeSet:
     """The change set turning `current` into `desired` (module docstring)."""
     result = ChangeSet(zone)
-    groups: dict[tuple[str, str], tuple[list[ZoneRecord], list[RecordSpec]]] = {}
+    groups: dict[tuple[str, str], tuple[list[StoredRecord], list[RecordSpec]]] = {}
     for record in current:
         if record.type in PROTECTED_TYPES and record.source == ".":
             continue

@@ -53,12 +53,26 @@ class RecordProblem(ValueError):
 
 
 class RecordLike(Protocol):
+    """Any record-shaped object (API model, sandbox row, spec): the one shape the DNS rules read."""
+
     @property
     def source(self) -> str: ...
     @property
     def type(self) -> str: ...
     @property
     def target(self) -> str: ...
+
+
+class TtlRecord(RecordLike, Protocol):
+    @property
+    def ttl(self) -> int: ...
+
+
+class StoredRecord(TtlRecord, Protocol):
+    """A record that exists in a zone (it has an id)."""
+
+    @property
+    def id(self) -> int: ...
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from infomaniak_mcp.domain.dns_records import (
     TTL_MAX,
     TTL_MIN,
     RecordProblem,
     RecordSpec,
+    TtlRecord,
     check_ttl,
     txt_presentation,
     txt_target,
@@ -34,17 +35,6 @@ from infomaniak_mcp.domain.dns_records import (
 DEFAULT_TTL = 3600
 _HOST_FIRST = frozenset({"CNAME", "DNAME", "NS", "PTR"})
 _TYPE_ORDER = {t: i for i, t in enumerate(("SOA", "NS", "A", "AAAA", "CNAME", "MX", "TXT", "SRV", "CAA"))}
-
-
-class ZoneRecord(Protocol):
-    @property
-    def source(self) -> str: ...
-    @property
-    def type(self) -> str: ...
-    @property
-    def target(self) -> str: ...
-    @property
-    def ttl(self) -> int: ...
 
 
 def _dot(host: str) -> str:
@@ -82,7 +72,7 @@ def zone_serial(records: Iterable[Any]) -> int:
 
 def render_zone_file(
     zone: str,
-    records: Sequence[ZoneRecord],
+    records: Sequence[TtlRecord],
     *,
     nameservers: Sequence[str] = (),
     serial: int = 0,
