@@ -22,16 +22,13 @@ from infomaniak_mcp.domain.products import (
 )
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import ToolOutput, tool
+from infomaniak_mcp.tools.common import AccountId, accounts_for
 
 MAX_PRODUCTS_PER_ORGANISATION = 5000
 
 Detail = Annotated[
     Literal["concise", "full"],
     Field(description="'concise' (default): names, ids, expiry and set flags; 'full': every field we know."),
-]
-AccountId = Annotated[
-    int | None,
-    Field(description="Organisation (account) id from account_overview; omit for every organisation.", ge=1),
 ]
 
 
@@ -54,18 +51,6 @@ async def _products_by_account(
         for account in accounts:
             tg.start_soon(fetch, account)
     return found, truncated
-
-
-async def _accounts(ctx: ToolContext, account_id: int | None) -> list[Account]:
-    accounts = await ctx.api.core.list_accounts()
-    if account_id is None:
-        return accounts
-    chosen = [a for a in accounts if a.id == account_id]
-    if not chosen:
-        raise InvalidArgumentError.for_field(
-            "account_id", f"{account_id} is not one of this token's organisations", [a.id for a in accounts]
-        )
-    return chosen
 
 
 class AccountOverview(ToolOutput):
@@ -163,7 +148,7 @@ async def account_list_products(
     when the list was cut and how to narrow it."""
     if kind is not None and kind not in KIND_LABELS:
         raise InvalidArgumentError.for_field("kind", f"unknown product kind {kind!r}", list(KINDS))
-    accounts = await _accounts(ctx, account_id)
+    accounts = await accounts_for(ctx, account_id)
     products, capped = await _products_by_account(ctx, accounts, kind)
     now = ctx.clock()
     needle = name.lower() if name else None

@@ -34,8 +34,8 @@ from infomaniak_mcp.domain.dns_mailauth import parse_spf
 from infomaniak_mcp.domain.dns_records import txt_value
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import ToolOutput, tool
+from infomaniak_mcp.tools.common import AccountId, accounts_for
 from infomaniak_mcp.tools.dns_common import short_error, zone_arg
-from infomaniak_mcp.tools.domain import AccountId, accounts_for
 
 CONCURRENCY = 10
 MAX_FINDINGS = 300

@@ -43,6 +43,7 @@ from infomaniak_mcp.safety.operations import OperationContext, operation, resour
 from infomaniak_mcp.safety.plan import AppliedStep, DiffEntry, Plan, Step, fingerprint
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import ToolOutput, tool
+from infomaniak_mcp.tools.common import AccountId, accounts_for
 from infomaniak_mcp.tools.dns_common import DomainName, dns_servers, invalid, live_query, zone_arg
 
 if TYPE_CHECKING:
@@ -50,19 +51,6 @@ if TYPE_CHECKING:
 
 MAX_DOMAINS = 5000
 
-AccountId = Annotated[int | None, Field(description="Organisation id (account_overview); omit for all.", ge=1)]
-
-
-async def accounts_for(ctx: ToolContext, account_id: int | None) -> list[Account]:
-    accounts = await ctx.api.core.list_accounts()
-    if account_id is None:
-        return accounts
-    chosen = [a for a in accounts if a.id == account_id]
-    if not chosen:
-        raise InvalidArgumentError.for_field(
-            "account_id", f"{account_id} is not one of this token's organisations", [a.id for a in accounts]
-        )
-    return chosen
 
 
 async def domain_flags_by_account(ctx: ToolContext, accounts: list[Account]) -> dict[int, list[DomainSummary]]:

@@ -16,7 +16,8 @@ from infomaniak_mcp.api.hosting.models import Certificate, WebHosting
 from infomaniak_mcp.domain.hosting_audit import Finding, HostingData, audit_hostings
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import ToolOutput, tool
-from infomaniak_mcp.tools.hosting_common import AccountId, Row, get_certificate, get_hosting
+from infomaniak_mcp.tools.common import AccountId
+from infomaniak_mcp.tools.hosting_common import Row, get_certificate, get_hosting
 
 
 def finding_row(f: Finding) -> Row:

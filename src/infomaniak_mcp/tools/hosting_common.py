@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 HostingId = Annotated[int, Field(description="Hosting id.", ge=1)]
 SiteId = Annotated[int, Field(description="Site id.", ge=1)]
-AccountId = Annotated[int | None, Field(description="Organisation id; all when omitted.", ge=1)]
 GB = 1024**3
 Row = dict[str, Any]
 """Output rows are plain objects in the published schema (their keys are listed in the field's

@@ -23,9 +23,9 @@ from infomaniak_mcp.domain.hosting import (
 )
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import ToolOutput, tool
+from infomaniak_mcp.tools.common import AccountId
 from infomaniak_mcp.tools.hosting_common import (
     GB,
-    AccountId,
     HostingId,
     Row,
     SiteId,
