@@ -133,7 +133,8 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
     return value.rstrip("/")
 
 
-def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+def env_number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    """A number from `env[name]` within [low, high] (default when unset); else `ConfigError` naming it."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -164,7 +165,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
     log_level = env.get("INFOMANIAK_MCP_LOG_LEVEL", "").strip().upper() or "WARNING"
     if log_level not in _LOG_LEVELS:
         raise ConfigError("INFOMANIAK_MCP_LOG_LEVEL", f"{log_level!r} is not one of {', '.join(_LOG_LEVELS)}")
-    rate = _number(env, "INFOMANIAK_RATE_LIMIT", MAX_RATE_PER_MINUTE, 1, MAX_RATE_PER_MINUTE)
+    rate = env_number(env, "INFOMANIAK_RATE_LIMIT", MAX_RATE_PER_MINUTE, 1, MAX_RATE_PER_MINUTE)
     if rate != int(rate):
         raise ConfigError("INFOMANIAK_RATE_LIMIT", "must be a whole number of requests per minute")
     token = _secret(env, "INFOMANIAK_API_TOKEN")
@@ -185,7 +186,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         xsrf_token=xsrf,
         http_token=_secret(env, "INFOMANIAK_MCP_HTTP_TOKEN"),
         rate_limit_per_minute=int(rate),
-        request_timeout=_number(env, "INFOMANIAK_TIMEOUT", 30.0, 1, 300),
+        request_timeout=env_number(env, "INFOMANIAK_TIMEOUT", 30.0, 1, 300),
         log_level=log_level,
         extra={k: v for k, v in env.items() if k.startswith("INFOMANIAK_MCP_")},
     )

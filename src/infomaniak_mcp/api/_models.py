@@ -17,6 +17,22 @@ class ApiModel(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
+class ProductObject(ApiModel):
+    """The product fields every product-style object carries (web hosting, mail hosting…; facts §7.2–7.8)."""
+
+    id: int
+    account_id: int | None = None
+    service_id: int | None = None
+    service_name: str | None = None
+    customer_name: str = ""
+    internal_name: str | None = None
+    created_at: int | None = None
+    expired_at: int | None = None
+    has_maintenance: bool = False
+    is_locked: bool = False
+    has_operation_in_progress: bool = False
+
+
 def parse_model(model: type[M], data: Any, *, method: str = "", path: str = "") -> M:
     """Validate `data` as `model`; a mismatch is a `BadResponseError` naming the first bad field."""
     try:

@@ -50,7 +50,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from infomaniak_mcp.config import ConfigError
+from infomaniak_mcp.config import ConfigError, env_number
 from infomaniak_mcp.safety.plan import Plan, canonical_json
 from infomaniak_mcp.safety.state import (
     atomic_write,
@@ -135,15 +135,7 @@ class StoredPlan(BaseModel):
 
 def confirm_ttl(environ: Mapping[str, str] | None = None) -> float:
     """Token lifetime in seconds from `INFOMANIAK_MCP_CONFIRM_TTL` (default 120, allowed 10–900)."""
-    env = os.environ if environ is None else environ
-    raw = env.get(TTL_ENV, "").strip()
-    if not raw:
-        return DEFAULT_TTL
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(TTL_ENV, f"{raw!r} is not a number of seconds (allowed 10–900)") from None
-    return _check_ttl(value)
+    return env_number(os.environ if environ is None else environ, TTL_ENV, DEFAULT_TTL, MIN_TTL, MAX_TTL)
 
 
 def _check_ttl(value: float) -> float:

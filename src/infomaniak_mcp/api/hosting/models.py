@@ -11,23 +11,12 @@ from typing import Any
 
 from pydantic import Field
 
-from infomaniak_mcp.api._models import ApiModel
+from infomaniak_mcp.api._models import ApiModel, ProductObject
 
 
-class WebHosting(ApiModel):
+class WebHosting(ProductObject):
     """`GET /1/web_hostings[/{id}]` item: a product-style object (facts §7.3)."""
 
-    id: int
-    account_id: int | None = None
-    service_id: int | None = None
-    service_name: str | None = None
-    customer_name: str = ""
-    internal_name: str | None = None
-    created_at: int | None = None
-    expired_at: int | None = None
-    has_maintenance: bool = False
-    is_locked: bool = False
-    has_operation_in_progress: bool = False
     prefix: str | None = None
     ips_identifier: str | None = None
     hosting_root_path: str | None = None

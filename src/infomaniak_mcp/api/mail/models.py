@@ -6,26 +6,15 @@ from typing import Any
 
 from pydantic import Field
 
-from infomaniak_mcp.api._models import ApiModel
+from infomaniak_mcp.api._models import ApiModel, ProductObject
 from infomaniak_mcp.api.core.models import Tag
 
 
-class MailHosting(ApiModel):
+class MailHosting(ProductObject):
     """`GET /1/mail_hostings` item (`ServiceMail`)."""
 
-    id: int
-    account_id: int | None = None
-    service_id: int | None = None
-    service_name: str | None = None
-    customer_name: str = ""
-    internal_name: str | None = None
     main_fqdn: str | None = None
     main_fqdn_idn: str | None = None
-    created_at: int | None = None
-    expired_at: int | None = None
-    has_maintenance: bool = False
-    is_locked: bool = False
-    has_operation_in_progress: bool = False
     is_free: bool | None = None
     is_zero_price: bool | None = None
     unique_id: int | None = None
