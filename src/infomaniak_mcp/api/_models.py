@@ -14,7 +14,7 @@ M = TypeVar("M", bound=BaseModel)
 class ApiModel(BaseModel):
     """An object as the API returns it: field names exactly as the API's, unknown fields ignored."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
 
 class ProductObject(ApiModel):

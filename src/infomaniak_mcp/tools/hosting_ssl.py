@@ -14,7 +14,6 @@ from pydantic import Field
 
 from infomaniak_mcp.api.errors import ErrorDetail, InvalidArgumentError
 from infomaniak_mcp.domain.hosting import certificate_resource
-from infomaniak_mcp.domain.hosting_pem import check_certificate
 from infomaniak_mcp.safety.plan import DiffEntry, Plan, Risk, Step
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import tool
@@ -49,6 +48,9 @@ async def hosting_set_certificate(
     if type == "custom":
         if not certificate or not private_key:
             raise InvalidArgumentError.for_field("certificate", "type custom needs certificate and private_key (PEM)")
+        # Imported here: cryptography's x509 costs ~20 ms of start-up for a rarely used tool.
+        from infomaniak_mcp.domain.hosting_pem import check_certificate
+
         check = check_certificate(certificate, private_key, chain, fqdn=fqdn, now=ctx.clock())
         if not check.ok:
             raise InvalidArgumentError(
