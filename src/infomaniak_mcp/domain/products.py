@@ -18,7 +18,7 @@ from infomaniak_mcp.api.core.models import Account, Product
 DAY = 86_400
 
 # `service_name` enum of `GET /1/products` (official spec, core_ressource) + `web_hosting`
-# (used by a third-party CLI for web hostings, facts §5.1).
+# (used by a third-party CLI for web hostings) and `hosting_3` (Node.js hosting), facts §5.1.
 KIND_LABELS: dict[str, str] = {
     "ai_tools": "AI tools",
     "backup": "backup",
@@ -32,6 +32,7 @@ KIND_LABELS: dict[str, str] = {
     "e_ticketing": "e-ticketing",
     "email_hosting": "mail hosting",
     "hosting": "web hosting",
+    "hosting_3": "Node.js hosting",  # as third-party clients observed it (facts §5.1)
     "housing": "housing",
     "invitation": "invitation",
     "jelastic": "Jelastic cloud",
