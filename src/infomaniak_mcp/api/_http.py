@@ -14,11 +14,10 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
 from urllib.parse import quote
 
 import anyio
-import httpx2
 from pydantic import BaseModel
 
 from infomaniak_mcp import __version__
@@ -44,6 +43,9 @@ from infomaniak_mcp.api.errors import (
 from infomaniak_mcp.api.ratelimit import Clock, RateLimiter, Sleep
 from infomaniak_mcp.config import TOKEN_HELP, Secret
 from infomaniak_mcp.safety.redact import redact_text, register_secret
+
+if TYPE_CHECKING:  # httpx2 itself is imported on first use: stdio start-up does not pay for it
+    import httpx2
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -149,6 +151,8 @@ class HttpCore:
     @property
     def _client(self) -> httpx2.AsyncClient:
         """The underlying client, created on first use (building TLS contexts costs start-up time)."""
+        import httpx2
+
         if self._http_client is None:
             if self._closed:
                 raise RuntimeError(f"{type(self).__name__} is closed")
@@ -252,6 +256,8 @@ class HttpCore:
         request = self._client.build_request(
             method, path, params=query or None, json=body, headers={**auth, **(headers or {})}
         )
+        import httpx2
+
         where: dict[str, Any] = {"method": method, "path": request.url.path}
         try:
             with anyio.fail_after(self.timeout):
@@ -276,6 +282,8 @@ class HttpCore:
         ctype = response.headers.get("content-type", "")
         where: dict[str, Any] = {"status": status, "method": method, "path": path, "request_id": request_id}
         if 300 <= status < 400:
+            import httpx2
+
             location = httpx2.URL(response.headers.get("location", ""))
             target = f"{location.host}{location.path}" if location.host else location.path or "elsewhere"
             raise BadResponseError(

@@ -27,12 +27,11 @@ import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import anyio
 import anyio.to_thread
-import httpx2
 
 from infomaniak_mcp.api._http import HttpCore
 from infomaniak_mcp.api.errors import (
@@ -45,6 +44,9 @@ from infomaniak_mcp.api.errors import (
 from infomaniak_mcp.api.ratelimit import Clock, RateLimiter, Sleep
 from infomaniak_mcp.config import AuthMode, Secret
 from infomaniak_mcp.safety.redact import register_secret
+
+if TYPE_CHECKING:
+    import httpx2
 
 SESSION_COOKIE = "SASESSION"
 XSRF_COOKIE = "MANAGER-XSRF-TOKEN"

@@ -24,9 +24,8 @@ token, limiter and transport.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import httpx2
 from pydantic import BaseModel, ConfigDict, Field
 
 from infomaniak_mcp.api._envelope import ApiResponse, decode_json_body
@@ -50,6 +49,9 @@ from infomaniak_mcp.spec.model import KCHAT_HOST, ApiSpec, Operation, load_spec
 from infomaniak_mcp.spec.scopes import scope_label
 from infomaniak_mcp.spec.search import search_operations
 from infomaniak_mcp.spec.validate import CallRefused, PreparedCall, prepare_call
+
+if TYPE_CHECKING:
+    import httpx2
 
 MAX_ITEMS = 1000
 MAX_DATA_CHARS = 40_000
