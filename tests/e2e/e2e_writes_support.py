@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-from e2e_support import HTTP_TOKEN, http_settings, serve_on_loopback
+from e2e_support import HTTP_TOKEN, http_settings, serve_on_loopback, text_of
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server.mcpserver import MCPServer
@@ -110,6 +110,22 @@ class WriteBench:
 def structured(result: CallToolResult) -> dict[str, Any]:
     assert result.structured_content is not None, result
     return dict(result.structured_content)
+
+
+async def plan(client: Client, tool: str, arguments: dict[str, Any]) -> str:
+    """Call a write tool, check it answers confirmation_required; the confirmation token."""
+    result = structured(await client.call_tool(tool, arguments))
+    assert result["status"] == "confirmation_required", result
+    return str(result["confirmation_token"])
+
+
+def refused(result: Any, reason: str) -> None:
+    """The call was refused as `confirmation_refused` for `reason`, without echoing any token."""
+    assert result.is_error, text_of(result)
+    content = structured(result)
+    assert content["error"] == "confirmation_refused", content
+    assert content["reason"] == reason, content
+    assert "imc_" not in text_of(result)  # a refusal never echoes a token
 
 
 async def plan_and_apply(client: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:

@@ -13,9 +13,8 @@ from typing import Any
 
 import anyio
 import pytest
-from e2e_support import ALICE_TOKEN, ERAS, text_of
-from e2e_writes_support import ZONE, WriteBench, connect_writes, structured
-from mcp import Client
+from e2e_support import ALICE_TOKEN, ERAS
+from e2e_writes_support import ZONE, WriteBench, connect_writes, plan, refused, structured
 
 from infomaniak_mcp.safety.tokens import TOKEN_PREFIX
 
@@ -24,20 +23,6 @@ pytestmark = pytest.mark.anyio
 
 def create_args(name: str = "attack") -> dict[str, Any]:
     return {"zone": ZONE, "type": "TXT", "name": name, "target": "planted-by-the-test"}
-
-
-async def plan(client: Client, tool: str, arguments: dict[str, Any]) -> str:
-    result = structured(await client.call_tool(tool, arguments))
-    assert result["status"] == "confirmation_required", result
-    return str(result["confirmation_token"])
-
-
-def refused(result: Any, reason: str) -> None:
-    assert result.is_error, text_of(result)
-    content = structured(result)
-    assert content["error"] == "confirmation_refused", content
-    assert content["reason"] == reason, content
-    assert "imc_" not in text_of(result)  # a refusal never echoes a token
 
 
 async def test_replayed_token(tmp_path: Path, transport: str, era: str) -> None:

@@ -11,9 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import text_of
-from e2e_writes_support import ZONE, WriteBench, connect_writes, structured
-from mcp import Client
+from e2e_writes_support import ZONE, WriteBench, connect_writes, plan, refused, structured
 
 from infomaniak_mcp.server.registry import select_tools
 
@@ -28,20 +26,6 @@ def create(target: str = "planted-by-the-api-test", method: str = "POST") -> dic
         "path_params": {"zone": ZONE},
         "body": {"type": "TXT", "source": "api-attack", "target": target, "ttl": 3600},
     }
-
-
-async def plan(client: Client, tool: str, arguments: dict[str, Any]) -> str:
-    result = structured(await client.call_tool(tool, arguments))
-    assert result["status"] == "confirmation_required", result
-    return str(result["confirmation_token"])
-
-
-def refused(result: Any, reason: str) -> None:
-    assert result.is_error, text_of(result)
-    content = structured(result)
-    assert content["error"] == "confirmation_refused", content
-    assert content["reason"] == reason, content
-    assert "imc_" not in text_of(result)
 
 
 def server(bench: WriteBench) -> Any:

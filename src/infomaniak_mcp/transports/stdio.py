@@ -2,7 +2,7 @@
 
 The SDK's `stdio_server()` claims the real stdout (fd 1) for the protocol and points fd 1 at
 stderr while serving. On top of that, Python-level `sys.stdout` is redirected to stderr for the
-whole run, so a stray `print()` anywhere in our code (or a library) lands in the log, never in
+whole run, so a stray print call anywhere in our code (or a library) lands in the log, never in
 the protocol stream. Logging already goes to stderr (`server/logs.py`).
 """
 
