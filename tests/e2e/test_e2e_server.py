@@ -128,7 +128,7 @@ async def test_read_only_mode_refuses_write_tools_at_call_time(
     """Defence in depth: even if a write tool slipped into a read-only selection, the wrapper refuses it."""
     spec = get_spec("fakewrite_delete_thing")
     assert spec is not None
-    slipped = Selection(toolsets=("fakewrite",), tools=(spec,), read_only=True)
+    slipped = Selection(toolsets=("fakewrite",), names=(spec.name,), read_only=True)
     async with connect(make_server(selection=slipped), transport, era) as client:
         result = await client.call_tool("fakewrite_delete_thing", {"name": "precious"})
     assert result.is_error

@@ -118,7 +118,8 @@ LOADED_MODULES = textwrap.dedent(
 
 
 def test_stdio_start_loads_only_what_it_uses(isolated_cwd: Path) -> None:
-    """Serving stdio with one toolset loads neither the HTTP transport, the sandbox, nor other toolsets."""
+    """Serving stdio loads neither the HTTP transport, the sandbox, nor any toolset module: tools are
+    listed from the manifest and their module is imported on first call."""
     done = subprocess.run(  # noqa: S603  # our own fixed script, run by this interpreter
         [sys.executable, "-c", LOADED_MODULES],
         capture_output=True,
@@ -129,10 +130,10 @@ def test_stdio_start_loads_only_what_it_uses(isolated_cwd: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     loaded = set(json.loads(done.stdout))
-    assert "infomaniak_mcp.tools.dns" in loaded
     assert "infomaniak_mcp.transports.stdio" in loaded
     for absent in ("infomaniak_mcp.transports.http", "infomaniak_mcp.sandbox", "infomaniak_mcp.tools.account"):
         assert absent not in loaded, absent
+    assert [m for m in loaded if m.startswith("infomaniak_mcp.tools.")] == []
 
 
 SPEC_AT_START = textwrap.dedent(
@@ -157,7 +158,7 @@ SPEC_AT_START = textwrap.dedent(
 
 
 def test_stdio_start_with_the_default_toolsets_does_not_load_the_spec(isolated_cwd: Path) -> None:
-    """The api toolset is on by default, but the bundled spec is read on first use, not at start-up."""
+    """The api toolset is on by default, but its module and the bundled spec load on first use, not at start-up."""
     done = subprocess.run(  # noqa: S603  # our own fixed script, run by this interpreter
         [sys.executable, "-c", SPEC_AT_START],
         capture_output=True,
@@ -167,4 +168,4 @@ def test_stdio_start_with_the_default_toolsets_does_not_load_the_spec(isolated_c
         cwd=isolated_cwd,
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"api_toolset": True, "spec_loaded": 0, "index_built": 0, "sandbox": False}
+    assert json.loads(done.stdout) == {"api_toolset": False, "spec_loaded": 0, "index_built": 0, "sandbox": False}

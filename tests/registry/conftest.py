@@ -25,7 +25,7 @@ def all_selection() -> Selection:
 
 @pytest.fixture(scope="session")
 def full_server(all_selection: Selection) -> MCPServer[Any]:
-    return build_server(Settings(), all_selection, api=None)
+    return build_server(Settings(), all_selection, api=None, lazy=False)  # the code itself, not the manifest
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ client and closes it when the server stops.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -49,8 +50,9 @@ from infomaniak_mcp.server.deps import (
 from infomaniak_mcp.server.errors import ReadOnlyModeError, error_result, internal_error_result
 from infomaniak_mcp.server.instructions import build_instructions
 from infomaniak_mcp.server.logs import configure_logging
-from infomaniak_mcp.server.registry import Selection, ToolSpec, resource_specs, toolsets
-from infomaniak_mcp.server.resources import register_resources
+from infomaniak_mcp.server.manifest import ResourceEntry, ToolEntry, load_manifest
+from infomaniak_mcp.server.registry import Selection, ToolSpec, get_spec, resource_specs, toolsets
+from infomaniak_mcp.server.resources import register_lazy_resources, register_resources
 from infomaniak_mcp.server.schemas import compact_output_schema, compact_schema
 from infomaniak_mcp.server.writes import run_write, write_parameters
 
@@ -216,13 +218,40 @@ def register_settings_secrets(settings: Settings) -> None:
 
 
 class InfomaniakServer(MCPServer[ServerState]):
-    """`MCPServer` publishing compact tool schemas (`server/schemas.py`), computed once."""
+    """`MCPServer` publishing compact tool schemas (`server/schemas.py`), with lazy toolsets.
+
+    Tools listed from the manifest (`server/manifest.py`) are registered with the SDK only when
+    first called: start-up imports no toolset module and builds no tool schema.
+    """
 
     _compact_tools: list[MCPTool] | None = None
+    _deps: ServerDeps | None = None
+    _pending: dict[str, ToolEntry] | None = None
+
+    def register_spec(self, spec: ToolSpec) -> None:
+        assert self._deps is not None
+        self.add_tool(
+            _make_wrapper(spec, self._deps),
+            name=spec.name,
+            title=spec.title,
+            description=spec.description,
+            annotations=ToolAnnotations(**spec.annotations),
+            structured_output=True,
+        )
+
+    def _materialize(self, name: str) -> None:
+        entry = (self._pending or {}).pop(name, None)
+        if entry is None:
+            return
+        importlib.import_module(entry.module)
+        spec = get_spec(name)
+        if spec is None:
+            raise RuntimeError(f"{name} is in the tool manifest but not in {entry.module}; regenerate the manifest")
+        self.register_spec(spec)
 
     async def list_tools(self) -> list[MCPTool]:
         if self._compact_tools is None:
-            self._compact_tools = [
+            eager = [
                 tool.model_copy(
                     update={
                         "input_schema": compact_schema(tool.input_schema),
@@ -231,7 +260,35 @@ class InfomaniakServer(MCPServer[ServerState]):
                 )
                 for tool in await super().list_tools()
             ]
+            lazy = [MCPTool.model_validate(entry.listing) for entry in (self._pending or {}).values()]
+            self._compact_tools = sorted([*eager, *lazy], key=lambda tool: tool.name)
         return self._compact_tools
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[ServerState, Any] | None = None
+    ) -> Any:
+        self._materialize(name)
+        return await super().call_tool(name, arguments, context)
+
+    def _tool_input_schema(self, name: str) -> dict[str, Any] | None:
+        entry = (self._pending or {}).get(name)
+        if entry is not None:
+            schema = entry.listing.get("inputSchema")
+            return schema if isinstance(schema, dict) else None
+        return super()._tool_input_schema(name)
+
+
+def _manifest_entries(selection: Selection) -> tuple[dict[str, ToolEntry], list[ResourceEntry]] | None:
+    """The manifest entries of every selected tool and resource, or None if it does not cover them all."""
+    manifest = load_manifest()
+    catalog = toolsets()
+    entries = {name: manifest.tools.get(name) for name in selection.names}
+    if any(e is None or e.toolset not in catalog or catalog[e.toolset].module != e.module for e in entries.values()):
+        return None
+    if any(not manifest.covers(t, catalog[t].module) for t in selection.toolsets if t in catalog):
+        return None
+    resources = [r for r in manifest.resources if r.toolset in selection.toolsets]
+    return {name: e for name, e in entries.items() if e is not None}, resources
 
 
 def build_server(
@@ -244,6 +301,7 @@ def build_server(
     clock: Callable[[], float] | None = None,
     safety: SafetyEngine | None = None,
     confirm: ConfirmMode = "auto",
+    lazy: bool = True,
 ) -> MCPServer[ServerState]:
     """The MCP server exposing `selection`; it owns `api` and closes it when it stops.
 
@@ -251,13 +309,15 @@ def build_server(
     the local user); `sandbox` only adds a note to the instructions; `clock` pins `ToolContext.clock`.
     `safety` holds the confirmation tokens, audit log, history and locks (default: from the
     environment, with confirmation mode `confirm`; nothing is written until a write happens).
+    `lazy`: list tools from the manifest and import a toolset only when one of its tools is called
+    (falls back to importing everything when the manifest does not cover the selection).
     """
     configure_logging(settings.log_level)
     register_settings_secrets(settings)
     engine = safety if safety is not None else SafetyEngine.from_env(confirm=confirm)
     deps = ServerDeps(
         settings, api, selection.read_only, principal_resolver, engine, clock,
-        enabled_tools=frozenset(spec.name for spec in selection.tools),
+        enabled_tools=frozenset(selection.names),
     )
     state = ServerState(settings=settings, api=api, selection=selection, safety=engine)
 
@@ -284,18 +344,17 @@ def build_server(
         lifespan=lifespan,
         log_level=cast(_LogLevel, settings.log_level),
     )
+    server._deps = deps
     # Read-only filtering happens in `select_tools` (write tools are not listed); the wrapper
     # refuses them again at call time, whatever the selection says.
-    for spec in selection.tools:
-        server.add_tool(
-            _make_wrapper(spec, deps),
-            name=spec.name,
-            title=spec.title,
-            description=spec.description,
-            annotations=ToolAnnotations(**spec.annotations),
-            structured_output=True,
-        )
-    register_resources(server, resource_specs(selection.toolsets), deps)
+    covered = _manifest_entries(selection) if lazy else None
+    if covered is not None:
+        server._pending = dict(covered[0])
+        register_lazy_resources(server, covered[1], deps)
+    else:
+        for spec in selection.tools:
+            server.register_spec(spec)
+        register_resources(server, resource_specs(selection.toolsets), deps)
     return server
 
 

@@ -25,6 +25,7 @@ by the server wrapper.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import json
@@ -279,9 +280,50 @@ def resource_specs(names: Iterable[str]) -> list[ResourceSpec]:
 
 @dataclass(frozen=True)
 class Selection:
+    """What the server exposes: toolsets, tool names, read-only flag.
+
+    `tools` (the `ToolSpec`s) imports the toolset modules on first access; the server itself
+    works from `names` and the manifest (`server/manifest.py`) so start-up imports no toolset.
+    """
+
     toolsets: tuple[str, ...]
-    tools: tuple[ToolSpec, ...]
+    names: tuple[str, ...]
     read_only: bool
+
+    @functools.cached_property
+    def tools(self) -> tuple[ToolSpec, ...]:
+        load_toolsets(self.toolsets)
+        specs = [_REGISTRY.get(name) for name in self.names]
+        missing = [n for n, s in zip(self.names, specs, strict=True) if s is None]
+        if missing:
+            raise RegistryError(f"tool(s) {', '.join(missing)} are in the manifest but not in the code; "
+                                "regenerate it: uv run python -m infomaniak_mcp.server.manifest")
+        return tuple(s for s in specs if s is not None)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """What selection needs to know of a tool (from the manifest, or from its imported spec)."""
+
+    name: str
+    toolset: str
+    read_only: bool
+    core: bool
+
+
+def _entries(names: Iterable[str]) -> list[_Entry]:
+    """Entries of the named toolsets: from the manifest when it covers them, else by importing them."""
+    from infomaniak_mcp.server.manifest import load_manifest
+
+    manifest = load_manifest()
+    catalog = toolsets()
+    out: list[_Entry] = []
+    for name in names:
+        if manifest.covers(name, catalog[name].module):
+            out += [_Entry(e.name, e.toolset, e.read_only, e.core) for e in manifest.toolset_entries(name)]
+        else:
+            out += [_Entry(s.name, s.toolset, s.read_only, s.core) for s in all_specs([name])]
+    return out
 
 
 def _split(values: Sequence[str] | None) -> list[str]:
@@ -323,9 +365,9 @@ def select_tools(
         chosen = [n for n, info in catalog.items() if info.default]
     defaults_only = not requested and not extra_tools
 
-    specs = {s.name: s for s in all_specs(chosen) if s.core or not defaults_only}
+    specs = {e.name: e for e in _entries(chosen) if e.core or not defaults_only}
     if extra_tools or excluded:
-        everything = {s.name: s for s in all_specs(None)}
+        everything = {e.name: e for e in _entries(catalog)}
         unknown = [n for n in [*extra_tools, *excluded] if n not in everything]
         if unknown:
             raise RegistryError(
@@ -335,4 +377,4 @@ def select_tools(
             specs[name] = everything[name]
     selected = [s for n, s in specs.items() if n not in excluded and (s.read_only or not read_only)]
     used = tuple(dict.fromkeys([*chosen, *(s.toolset for s in selected)]))
-    return Selection(toolsets=used, tools=tuple(sorted(selected, key=lambda s: s.name)), read_only=read_only)
+    return Selection(toolsets=used, names=tuple(sorted(s.name for s in selected)), read_only=read_only)

@@ -8,8 +8,10 @@ one-line explanation and next step as a tool error; anything else is masked and 
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,7 +21,8 @@ from mcp.server.mcpserver.exceptions import ResourceError
 from infomaniak_mcp.api.errors import InfomaniakError
 from infomaniak_mcp.server.deps import ServerDeps
 from infomaniak_mcp.server.errors import error_text, new_ref
-from infomaniak_mcp.server.registry import ResourceSpec
+from infomaniak_mcp.server.manifest import ResourceEntry
+from infomaniak_mcp.server.registry import ResourceSpec, resource_specs
 
 logger = logging.getLogger("infomaniak_mcp.server")
 CTX_PARAM = "ctx"
@@ -47,6 +50,38 @@ def _make_reader(spec: ResourceSpec, deps: ServerDeps) -> Callable[..., Awaitabl
     resource_reader.__annotations__ = {p.name: p.annotation for p in params} | {"return": str}
     resource_reader.__name__ = spec.name
     return resource_reader
+
+
+def _make_lazy_reader(entry: ResourceEntry, deps: ServerDeps) -> Callable[..., Awaitable[str]]:
+    """A reader registered from the manifest: imports the toolset module on the first read."""
+
+    async def lazy_resource_reader(**kwargs: Any) -> str:
+        importlib.import_module(entry.module)
+        spec = next((r for r in resource_specs([entry.toolset]) if r.uri_template == entry.uri_template), None)
+        if spec is None:
+            raise ResourceError(f"{entry.uri_template} is in the manifest but not in the code")
+        return await _make_reader(spec, deps)(**kwargs)
+
+    params = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=str)
+        for name in re.findall(r"{(\w+)}", entry.uri_template)
+    ]
+    params.append(inspect.Parameter(CTX_PARAM, inspect.Parameter.KEYWORD_ONLY, annotation=Context))
+    setattr(lazy_resource_reader, "__signature__", inspect.Signature(params, return_annotation=str))  # noqa: B010
+    lazy_resource_reader.__annotations__ = {p.name: p.annotation for p in params} | {"return": str}
+    lazy_resource_reader.__name__ = entry.name
+    return lazy_resource_reader
+
+
+def register_lazy_resources(server: MCPServer[Any], entries: list[ResourceEntry], deps: ServerDeps) -> None:
+    for entry in entries:
+        server.resource(
+            entry.uri_template,
+            name=entry.name,
+            title=entry.title,
+            description=entry.description,
+            mime_type=entry.mime_type,
+        )(_make_lazy_reader(entry, deps))
 
 
 def register_resources(server: MCPServer[Any], specs: list[ResourceSpec], deps: ServerDeps) -> None:
