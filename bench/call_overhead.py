@@ -25,7 +25,7 @@ from infomaniak_mcp.config import load_settings
 from infomaniak_mcp.sandbox import SandboxClock, create_app
 from infomaniak_mcp.server.app import build_server, sandbox_settings
 from infomaniak_mcp.server.context import ToolContext
-from infomaniak_mcp.server.registry import get_spec, select_tools
+from infomaniak_mcp.server.registry import select_tools
 
 ARGS = {"zone": "alpage-digital.ch", "type": "TXT"}
 
@@ -39,8 +39,7 @@ async def main(calls: int) -> None:
     api = InfomaniakApi.from_settings(settings, transport=transport, manager_transport=transport, limiter=unpaced)
     selection = select_tools(["dns"])
     server = build_server(settings, selection, api=api, sandbox=True)
-    spec = get_spec("dns_list_records")
-    assert spec is not None
+    spec = next(s for s in selection.tools if s.name == "dns_list_records")
     direct_ctx = ToolContext(settings=settings, api_client=api)
 
     async def direct() -> None:

@@ -13,36 +13,71 @@ when no session is configured.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING, Self
 
 from infomaniak_mcp.api._http import ApiHttp
-from infomaniak_mcp.api.core.client import CoreClient
-from infomaniak_mcp.api.dns.client import DnsClient
-from infomaniak_mcp.api.domain.client import DomainClient
-from infomaniak_mcp.api.drive.client import DriveClient
-from infomaniak_mcp.api.hosting.client import HostingClient
-from infomaniak_mcp.api.mail.client import MailClient
 from infomaniak_mcp.api.manager import CookieLoader, ManagerHttp, ManagerSession
 from infomaniak_mcp.api.ratelimit import RateLimiter, limiter_for, token_fingerprint
 
 if TYPE_CHECKING:
     import httpx2
 
+    from infomaniak_mcp.api.core.client import CoreClient
+    from infomaniak_mcp.api.dns.client import DnsClient
+    from infomaniak_mcp.api.domain.client import DomainClient
+    from infomaniak_mcp.api.drive.client import DriveClient
+    from infomaniak_mcp.api.hosting.client import HostingClient
+    from infomaniak_mcp.api.mail.client import MailClient
     from infomaniak_mcp.config import Settings
 
 
 class InfomaniakApi:
-    """Facade over one `ApiHttp` (+ one `ManagerHttp`) with a typed client per product."""
+    """Facade over one `ApiHttp` (+ one `ManagerHttp`) with a typed client per product.
+
+    Product clients (and their models) are imported on first use: a server whose first calls
+    touch DNS never pays for the hosting or mail models at start-up.
+    """
 
     def __init__(self, http: ApiHttp, manager: ManagerHttp) -> None:
         self.http = http
         self.manager = manager
-        self.core = CoreClient(http)
-        self.dns = DnsClient(http)
-        self.domain = DomainClient(http)
-        self.hosting = HostingClient(http)
-        self.mail = MailClient(http)
-        self.drive = DriveClient(http)
+
+    @cached_property
+    def core(self) -> CoreClient:
+        from infomaniak_mcp.api.core.client import CoreClient
+
+        return CoreClient(self.http)
+
+    @cached_property
+    def dns(self) -> DnsClient:
+        from infomaniak_mcp.api.dns.client import DnsClient
+
+        return DnsClient(self.http)
+
+    @cached_property
+    def domain(self) -> DomainClient:
+        from infomaniak_mcp.api.domain.client import DomainClient
+
+        return DomainClient(self.http)
+
+    @cached_property
+    def hosting(self) -> HostingClient:
+        from infomaniak_mcp.api.hosting.client import HostingClient
+
+        return HostingClient(self.http)
+
+    @cached_property
+    def mail(self) -> MailClient:
+        from infomaniak_mcp.api.mail.client import MailClient
+
+        return MailClient(self.http)
+
+    @cached_property
+    def drive(self) -> DriveClient:
+        from infomaniak_mcp.api.drive.client import DriveClient
+
+        return DriveClient(self.http)
 
     @classmethod
     def from_settings(
