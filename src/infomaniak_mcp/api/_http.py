@@ -476,6 +476,9 @@ class HttpCore:
         return len(batch) >= page_size
 
 
+_ApiHttpT = TypeVar("_ApiHttpT", bound="ApiHttp")
+
+
 class ApiHttp(HttpCore):
     """The public API (`https://api.infomaniak.com`): `Authorization: Bearer <token>`.
 
@@ -524,6 +527,18 @@ class ApiHttp(HttpCore):
 
     def __repr__(self) -> str:
         return f"ApiHttp({self.base_url!r}, token={'set' if self._token else 'missing'})"
+
+    def derive(self, cls: type[_ApiHttpT], base_url: str) -> _ApiHttpT:
+        """A sibling client (`cls`, an `ApiHttp` subclass) for another host — e.g. a kChat team's —
+        sharing this one's token, transport, rate limiter, deadline and retry budget."""
+        return cls(
+            base_url,
+            self._token,
+            transport=self._transport,
+            limiter=self.limiter,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+        )
 
     async def _preflight(self) -> None:
         if self._token is None:

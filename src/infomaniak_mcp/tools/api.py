@@ -97,15 +97,7 @@ class RawHttp(ApiHttp):
 
 def _raw_http(api: InfomaniakApi, base_url: str) -> RawHttp:
     """A `RawHttp` sharing `api.http`'s token, rate limiter, transport and timeout (closed after use)."""
-    http = api.http
-    return RawHttp(
-        base_url,
-        getattr(http, "_token", None),
-        transport=getattr(http, "_transport", None),
-        limiter=http.limiter,
-        timeout=http.timeout,
-        max_retries=http.max_retries,
-    )
+    return api.http.derive(RawHttp, base_url)
 
 
 def kchat_base_url(api_url: str, team: str) -> str:
