@@ -73,23 +73,19 @@ def _make_lazy_reader(entry: ResourceEntry, deps: ServerDeps) -> Callable[..., A
     return lazy_resource_reader
 
 
+def _register(server: MCPServer[Any], meta: ResourceSpec | ResourceEntry, reader: Callable[..., Any]) -> None:
+    server.resource(
+        meta.uri_template, name=meta.name, title=meta.title, description=meta.description, mime_type=meta.mime_type
+    )(reader)
+
+
 def register_lazy_resources(server: MCPServer[Any], entries: list[ResourceEntry], deps: ServerDeps) -> None:
+    """Resource templates from the manifest: the toolset module is imported on the first read."""
     for entry in entries:
-        server.resource(
-            entry.uri_template,
-            name=entry.name,
-            title=entry.title,
-            description=entry.description,
-            mime_type=entry.mime_type,
-        )(_make_lazy_reader(entry, deps))
+        _register(server, entry, _make_lazy_reader(entry, deps))
 
 
 def register_resources(server: MCPServer[Any], specs: list[ResourceSpec], deps: ServerDeps) -> None:
+    """Resource templates of imported toolsets."""
     for spec in specs:
-        server.resource(
-            spec.uri_template,
-            name=spec.name,
-            title=spec.title,
-            description=spec.description,
-            mime_type=spec.mime_type,
-        )(_make_reader(spec, deps))
+        _register(server, spec, _make_reader(spec, deps))
