@@ -14,7 +14,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, Self, TypedDict, TypeVar, Unpack, overload
 from urllib.parse import quote
 
 import anyio
@@ -84,6 +84,22 @@ def _clean_params(params: Params | None) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+class HttpOptions(TypedDict, total=False):
+    """`HttpCore`'s keyword options, forwarded unchanged by `ApiHttp` and `ManagerHttp`."""
+
+    transport: httpx2.AsyncBaseTransport | None
+    limiter: RateLimiter | None
+    timeout: float
+    max_retries: int
+    clock: Clock
+    sleep: Sleep
+    rng: Callable[[], float]
+    wall_clock: Clock
+    backoff_base: float
+    backoff_cap: float
+    max_retry_after: float
 
 
 class HttpCore:
@@ -486,37 +502,8 @@ class ApiHttp(HttpCore):
     The retry policy is `HttpCore`'s (see there).
     """
 
-    def __init__(
-        self,
-        base_url: str,
-        token: Secret | None,
-        *,
-        transport: httpx2.AsyncBaseTransport | None = None,
-        limiter: RateLimiter | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 3,
-        clock: Clock = time.monotonic,
-        sleep: Sleep = anyio.sleep,
-        rng: Callable[[], float] = random.random,
-        wall_clock: Clock = time.time,
-        backoff_base: float = 1.0,
-        backoff_cap: float = 30.0,
-        max_retry_after: float = 120.0,
-    ) -> None:
-        super().__init__(
-            base_url,
-            transport=transport,
-            limiter=limiter,
-            timeout=timeout,
-            max_retries=max_retries,
-            clock=clock,
-            sleep=sleep,
-            rng=rng,
-            wall_clock=wall_clock,
-            backoff_base=backoff_base,
-            backoff_cap=backoff_cap,
-            max_retry_after=max_retry_after,
-        )
+    def __init__(self, base_url: str, token: Secret | None, **options: Unpack[HttpOptions]) -> None:
+        super().__init__(base_url, **options)
         self._token = token
         if token is not None:
             register_secret(token.reveal())
@@ -532,12 +519,8 @@ class ApiHttp(HttpCore):
         """A sibling client (`cls`, an `ApiHttp` subclass) for another host — e.g. a kChat team's —
         sharing this one's token, transport, rate limiter, deadline and retry budget."""
         return cls(
-            base_url,
-            self._token,
-            transport=self._transport,
-            limiter=self.limiter,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
+            base_url, self._token, transport=self._transport, limiter=self.limiter,
+            timeout=self.timeout, max_retries=self.max_retries,
         )
 
     async def _preflight(self) -> None:

@@ -23,17 +23,15 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-import random
-import time
 from collections.abc import Callable, Iterable, Mapping
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 from urllib.parse import unquote
 
 import anyio
 import anyio.to_thread
 
-from infomaniak_mcp.api._http import HttpCore
+from infomaniak_mcp.api._http import HttpCore, HttpOptions
 from infomaniak_mcp.api.errors import (
     BadResponseError,
     InfomaniakError,
@@ -41,7 +39,6 @@ from infomaniak_mcp.api.errors import (
     TokenMismatchError,
     UnauthorizedError,
 )
-from infomaniak_mcp.api.ratelimit import Clock, RateLimiter, Sleep
 from infomaniak_mcp.config import AuthMode, Secret
 from infomaniak_mcp.safety.redact import register_secret
 
@@ -230,26 +227,9 @@ class ManagerHttp(HttpCore):
         mode: AuthMode = "manual",
         session: ManagerSession | None = None,
         cookie_loader: CookieLoader | None = None,
-        transport: httpx2.AsyncBaseTransport | None = None,
-        limiter: RateLimiter | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 3,
-        clock: Clock = time.monotonic,
-        sleep: Sleep = anyio.sleep,
-        rng: Callable[[], float] = random.random,
-        wall_clock: Clock = time.time,
+        **options: Unpack[HttpOptions],
     ) -> None:
-        super().__init__(
-            manager_url.rstrip("/") + "/proxy",
-            transport=transport,
-            limiter=limiter,
-            timeout=timeout,
-            max_retries=max_retries,
-            clock=clock,
-            sleep=sleep,
-            rng=rng,
-            wall_clock=wall_clock,
-        )
+        super().__init__(manager_url.rstrip("/") + "/proxy", **options)
         self.mode: AuthMode = mode
         self.session = session if session is not None else ManagerSession()
         self._cookie_loader = cookie_loader if cookie_loader is not None else browser_cookie_loader

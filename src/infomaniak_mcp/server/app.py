@@ -316,7 +316,12 @@ def build_server(
     register_settings_secrets(settings)
     engine = safety if safety is not None else SafetyEngine.from_env(confirm=confirm)
     deps = ServerDeps(
-        settings, api, selection.read_only, principal_resolver, engine, clock,
+        settings=settings,
+        api=api,
+        read_only=selection.read_only,
+        principal_resolver=principal_resolver,
+        safety=engine,
+        clock=clock,
         enabled_tools=frozenset(selection.names),
     )
     state = ServerState(settings=settings, api=api, selection=selection, safety=engine)
