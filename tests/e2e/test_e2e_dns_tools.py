@@ -98,7 +98,9 @@ async def test_verify_record_on_authoritative_and_public(bench: WriteBench) -> N
         mx = await call(client, "dns_verify_record", {"zone": "alpage-digital.ch", "name": "@", "type": "MX"})
         wrong = await call(client, "dns_verify_record",
                            {"zone": "alpage-digital.ch", "name": "www", "type": "CNAME", "expected": ["other.example"]})
-        absent = await call(client, "dns_verify_record", {"zone": "alpage-digital.ch", "name": "nope", "type": "A"})
+        absent = await call(client, "dns_verify_record",
+                            {"zone": "alpage-digital.ch", "name": "nope", "type": "A", "expected": []})
+        typo = await client.call_tool("dns_verify_record", {"zone": "alpage-shop.ch", "name": "typo", "type": "TXT"})
         elsewhere = await call(client, "dns_verify_record",
                                {"zone": "atelier-rive-neuve.com", "name": "@", "type": "MX"})
         bad_type = await client.call_tool("dns_verify_record", {"zone": "alpage-digital.ch", "name": "@", "type": "X"})
@@ -114,6 +116,10 @@ async def test_verify_record_on_authoritative_and_public(bench: WriteBench) -> N
     assert all(": mismatch [alpage-digital.ch.]" in s for s in wrong["servers"])
     assert absent["expected"] == []
     assert absent["authoritative_ok"] is True  # nothing expected, nothing published
+    assert absent["public_ok"] is True
+    assert typo.is_error  # no such record and no `expected`: never "resolves as expected everywhere"
+    assert "name: no TXT record 'typo' in the zone alpage-shop.ch" in text_of(typo)
+    assert "expected" in text_of(typo)
     assert elsewhere["authoritative_ok"] is True  # Infomaniak serves the zone...
     assert elsewhere["public_ok"] is False  # ...but the world asks other nameservers
     assert [s.split(": ")[1] for s in elsewhere["servers"] if s.startswith("public")] == ["servfail (no answer)"]

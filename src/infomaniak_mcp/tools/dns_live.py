@@ -3,7 +3,8 @@
 `dns_verify_record` asks, with dnspython, the zone's authoritative nameservers (recursion off:
 what Infomaniak serves now) and public resolvers (recursion on: what the world sees, caches
 included) for one name and type, and compares each answer with the expected values — by default
-the zone's records of that name and type in the API. Servers are chosen by
+the zone's records of that name and type in the API (none: refused, naming `name`; `expected=[]`
+checks that nothing resolves). Servers are chosen by
 `tools.dns_common.dns_servers`: in sandbox mode only the sandbox's loopback responder is asked.
 """
 
@@ -101,6 +102,10 @@ async def dns_verify_record(
     if wanted_targets is None:
         page = await ctx.api.dns.list_records(fqdn, types=[type])
         wanted_targets = [r.target for r in page.items if r.source.lower() == source and r.type == type]
+        if not wanted_targets:  # nothing to compare with: a typo, or a check that the name is gone
+            raise InvalidArgumentError.for_field(
+                "name", f"no {type} record {name!r} in the zone {fqdn}; give `expected` ([] = must not resolve)"
+            )
     want = expected_values(type, wanted_targets)
     host = absolute_name(source, fqdn)
     plan: list[tuple[str, tuple[str, int], str]] = [
