@@ -300,3 +300,25 @@ async def test_over_streamable_http_both_eras(tmp_path: Path, transport: str, er
     assert not result.is_error, text_of(result)
 
 
+
+
+async def test_a_query_string_written_into_path_is_validated_and_sent_only_as_validated(tmp_path: Path) -> None:
+    bench = ApiBench(tmp_path)
+    record = next(r for r in bench.state.records[ZONE].values() if r["type"] == "A")
+    sneaky = {"method": "PUT", "path": f"/2/zones/{ZONE}/records/{record['id']}?undocumented=yes&ttl=bogus",
+              "body": {"target": "192.0.2.5", "ttl": 3600}}
+    async with connect(bench.server(), "memory", "legacy") as client:
+        mark = len(bench.recorder)
+        read = await client.call_tool("api_call", {"path": "/1/accounts?order=sideways&bogus=1"})
+        write = await client.call_tool("api_call_write", sneaky)
+        fragment = await client.call_tool("api_call", {"path": f"/2/zones/{ZONE}/records#x"})
+        assert not bench.sent_since(mark)
+        good = await client.call_tool("api_call", {"path": "/1/accounts?order=desc"})
+    assert {d["attribute"] for d in structured(read)["details"]} == {"query.order", "query.bogus"}
+    assert "query.undocumented" in {d["attribute"] for d in structured(write)["details"]}
+    assert structured(fragment)["error"] == "invalid_argument"
+    assert bench.state.records[ZONE][record["id"]]["target"] == record["target"]
+    assert not good.is_error, text_of(good)
+    assert structured(good)["request"] == "GET /1/accounts?order=desc"
+    sent = bench.sent_since(mark)
+    assert [(e.path, e.query.get("order")) for e in sent] == [("/1/accounts", ["desc"])]

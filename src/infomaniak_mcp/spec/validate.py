@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from infomaniak_mcp.spec.model import ApiSpec, Operation
 
@@ -360,15 +360,50 @@ def _query_values(op: Operation, query: Mapping[str, Any], problems: list[Proble
 
 
 # ---- the call -------------------------------------------------------------------------------------
-def _split_url(path: str, problems: list[Problem]) -> tuple[str, str | None]:
+def _split_url(path: str, problems: list[Problem]) -> tuple[str, str, str | None]:
+    """(path, query string, team from a kChat host) of a path or full URL; a fragment is refused."""
+    if "#" in path:
+        raise CallRefused([Problem("path", "a '#fragment' is not part of an API request; remove it")])
     if "://" not in path:
-        return path, None
+        bare, _, query_string = path.partition("?")
+        return bare, query_string, None
     parts = urlsplit(path)
     host = (parts.hostname or "").lower()
     team = _KCHAT_HOST_RE.match(host)
     if host not in _API_HOSTS and team is None:
         problems.append(Problem("path", f"host {host!r} is not the Infomaniak API; pass the path only"))
-    return parts.path or "/", team.group(1) if team else None
+    return parts.path or "/", parts.query, team.group(1) if team else None
+
+
+def merge_query_string(
+    query_string: str, query: Mapping[str, Any] | None, problems: list[Problem]
+) -> dict[str, Any]:
+    """`query` plus the parameters written after `?` in the path (validated alike; a key in both is refused).
+
+    A repeated key becomes a list. What is sent is rebuilt from the validated values only.
+    """
+    merged: dict[str, Any] = dict(query or {})
+    if not query_string:
+        return merged
+    try:
+        pairs = parse_qsl(query_string, keep_blank_values=True, strict_parsing=True)
+    except ValueError:
+        problems.append(Problem("path", f"the query string {query_string!r} cannot be read; pass it as query"))
+        return merged
+    from_path: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in from_path:
+            previous = from_path[key]
+            from_path[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            from_path[key] = value
+    given = {_bracket(str(key))[0] for key in merged}
+    for key, value in from_path.items():
+        if _bracket(key)[0] in given:
+            problems.append(Problem(f"query.{key}", "given both in the path (after '?') and in query; give it once"))
+            continue
+        merged[key] = value
+    return merged
 
 
 def close_operations(spec: ApiSpec, method: str, path: str, limit: int = 5) -> list[str]:
@@ -479,7 +514,8 @@ def prepare_call(
     method = method.strip().upper()
     if method not in METHODS:
         raise CallRefused([Problem("method", f"{method!r} is not an HTTP method the API uses", METHODS)])
-    path, url_team = _split_url(path.strip(), problems)
+    path, query_string, url_team = _split_url(path.strip(), problems)
+    query = merge_query_string(query_string, query, problems)
     if not path.startswith("/"):
         path = "/" + path
     if any(seg in (".", "..") for seg in path.split("/")):

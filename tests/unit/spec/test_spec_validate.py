@@ -36,8 +36,36 @@ def test_a_concrete_path_finds_the_most_literal_template(api_spec: ApiSpec) -> N
     call = prepare_call(api_spec, "GET", "/2/zones/example.ch/records/12")
     assert call.operation.path == "/2/zones/{zone}/records/{record}"
     assert call.path_values == {"zone": "example.ch", "record": 12}
-    full_url = prepare_call(api_spec, "GET", "https://api.infomaniak.com/1/products?x=1")
-    assert full_url.path == "/1/products"
+    full_url = prepare_call(api_spec, "GET", "https://api.infomaniak.com/1/products?per_page=5")
+    assert (full_url.path, full_url.query) == ("/1/products", {"per_page": "5"})
+
+
+def test_a_query_string_in_the_path_is_validated_like_query(api_spec: ApiSpec) -> None:
+    problems = by_field(refused(api_spec, "GET", "/1/accounts?order=sideways&bogus=1"))
+    assert set(problems) == {"query.order", "query.bogus"}
+    assert problems["query.order"].allowed is not None
+    assert "asc" in problems["query.order"].allowed
+    record = "/2/zones/example.ch/records/12?undocumented=yes&ttl=bogus"
+    assert "query.undocumented" in by_field(refused(api_spec, "PUT", record, body={"target": "192.0.2.5"}))
+    assert "query.account_id" in by_field(refused(api_spec, "GET", "/1/mail_hostings?account_id=abc"))
+    templated = refused(api_spec, "GET", RECORDS + "?nope=1", path_params={"zone": "example.ch"})
+    assert "query.nope" in by_field(templated)
+
+
+def test_a_valid_query_string_is_sent_exactly_as_validated(api_spec: ApiSpec) -> None:
+    call = prepare_call(api_spec, "GET", "/1/accounts?order=asc&order_by=name")
+    assert call.path == "/1/accounts"
+    assert call.query == {"order": "asc", "order_by": "name"}
+    assert call.request_line() == "GET /1/accounts?order_by=name&order=asc"  # documented order
+    both = prepare_call(api_spec, "GET", "/1/accounts?order=desc", query={"order_by": "name"})
+    assert both.query == {"order": "desc", "order_by": "name"}
+
+
+def test_a_query_key_in_both_places_or_a_fragment_is_refused(api_spec: ApiSpec) -> None:
+    problem = by_field(refused(api_spec, "GET", "/1/accounts?order=asc", query={"order": "desc"}))["query.order"]
+    assert "both" in problem.message
+    assert by_field(refused(api_spec, "GET", "/2/zones/example.ch/records#frag"))["path"].message.startswith("a '#")
+    assert "path" in by_field(refused(api_spec, "GET", "/1/accounts?order"))
 
 
 def test_unknown_path_is_refused_with_close_operations(api_spec: ApiSpec) -> None:
