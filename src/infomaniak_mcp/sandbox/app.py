@@ -346,5 +346,10 @@ def serve(host: str = "127.0.0.1", port: int = 8765, **create_app_kwargs: Any) -
     if "state" not in create_app_kwargs and "clock" not in create_app_kwargs:
         create_app_kwargs["clock"] = SandboxClock.today()
     app = create_app(**create_app_kwargs)
-    logger.info("Infomaniak sandbox listening on http://%s:%d", host, port)
+    logger.info(
+        "Infomaniak sandbox listening on http://%s:%d (both surfaces; demo credentials: README, 'Sandbox for other "
+        "clients')",
+        host,
+        port,
+    )
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
