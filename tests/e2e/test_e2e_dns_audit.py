@@ -114,6 +114,32 @@ async def test_a_fixed_zone_loses_its_findings(tmp_path: Path) -> None:
     assert set(found_by_check(audit)) == {"dkim_missing", "caa_missing", "dnssec_disabled"}
 
 
+async def test_a_large_audit_cuts_the_least_severe_findings_and_says_so(tmp_path: Path) -> None:
+    """350 low-TTL records in the first zone: the cut at 300 findings keeps every high and medium one."""
+    bench = WriteBench(tmp_path)
+    records = bench.records("alpage-cloud.com")  # audited first (zones in name order)
+    for i in range(350):
+        records[995000 + i] = {"id": 995000 + i, "source": f"low{i:03d}", "source_idn": f"low{i:03d}.alpage-cloud.com",
+                               "type": "A", "ttl": 60, "target": "203.0.113.77", "updated_at": 1}
+    async with Client(server(bench)) as client:
+        result = await client.call_tool("dns_audit_zones", {"min_severity": "info"})
+    audit = structured(result)
+    assert audit["truncated"] is True
+    assert len(audit["findings"]) == 300
+    severe = planted(severities=("high", "medium"))
+    shown = [f.split(" ", 2)[1].rstrip(":") for f in audit["findings"]]
+    for check, names in severe.items():
+        assert shown.count(check) == len(names), check
+    order = ["high", "medium", "low", "info"]
+    levels = [f.split(" ", 1)[0] for f in audit["findings"]]
+    assert levels == sorted(levels, key=order.index)
+    ttl = next(row for row in audit["summary"] if row["check"] == "ttl_low")
+    assert len(ttl["names"]) == 10
+    assert ttl["more"] == ttl["count"] - 10 >= 350 - 10
+    assert f"(+{ttl['more']} more)" in text_of(result)
+    assert all(row["more"] == 0 for row in audit["summary"] if row["check"] != "ttl_low")
+
+
 async def test_audit_reports_zones_it_could_not_read(tmp_path: Path) -> None:
     from infomaniak_mcp.sandbox import FaultRule
 

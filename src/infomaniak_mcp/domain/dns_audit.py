@@ -320,3 +320,8 @@ def summarise(findings: Iterable[Finding]) -> list[SummaryRow]:
 def at_least(findings: Iterable[Finding], minimum: Severity) -> list[Finding]:
     limit = SEVERITY_RANK[minimum]
     return [f for f in findings if SEVERITY_RANK[f.severity] <= limit]
+
+
+def by_severity(findings: Iterable[Finding]) -> list[Finding]:
+    """Most severe first; the order within one severity is kept (zone by zone)."""
+    return sorted(findings, key=lambda f: SEVERITY_RANK[f.severity])

@@ -7,6 +7,8 @@ domain (base and delegated, with DNSSEC state) and every zone's records (all pag
 progress after each zone, then applies `domain.dns_audit` (checks, severities, fixes) with the
 whole account as context: CNAME and MX targets and SPF includes are judged against every zone
 of the account. A single-zone audit also loads the account zones its records point to.
+Findings are listed most severe first, so the cut at `MAX_FINDINGS` drops the least severe; a
+summary row names at most `MAX_NAMES` places and says how many more (`more`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from infomaniak_mcp.domain.dns_audit import (
     ZoneFacts,
     at_least,
     audit_zone,
+    by_severity,
     cname_and_mx_targets,
     summarise,
 )
@@ -49,6 +52,7 @@ class CheckRow(BaseModel):
     check: str
     count: int
     names: list[str]
+    more: int = 0  # names left out of `names` (cut at MAX_NAMES)
     fix: str
 
 
@@ -63,7 +67,8 @@ class ZoneAudit(ToolOutput):
     def to_text(self) -> str:
         lines = [f"Audited {self.zones} zone(s): {len(self.findings)} finding(s)"
                  + (f", {self.hidden} below min_severity" if self.hidden else "") + "."]
-        lines += [f"- {r.severity.upper()} {r.check} ×{r.count}: {', '.join(r.names)} — {r.fix}" for r in self.summary]
+        lines += [f"- {r.severity.upper()} {r.check} ×{r.count}: {', '.join(r.names)}"
+                  + (f" (+{r.more} more)" if r.more else "") + f" — {r.fix}" for r in self.summary]
         lines += [f"Could not read {item}" for item in self.failed]
         if self.truncated:
             lines.append(f"Findings cut at {MAX_FINDINGS}; audit one zone or raise min_severity.")
@@ -188,9 +193,10 @@ async def dns_audit_zones(
             served_here=owner.is_dns_managed_by_infomaniak if owner else None,
         )
         findings += audit_zone(facts, index, ttl_threshold=DEFAULT_TTL_THRESHOLD)
-    shown = at_least(findings, min_severity)
+    shown = by_severity(at_least(findings, min_severity))  # most severe first: a cut drops the least severe
     rows = [
-        CheckRow(severity=r.severity, check=r.check, count=r.count, names=r.names[:MAX_NAMES], fix=r.fix)
+        CheckRow(severity=r.severity, check=r.check, count=r.count, names=r.names[:MAX_NAMES],
+                 more=max(0, len(r.names) - MAX_NAMES), fix=r.fix)
         for r in summarise(shown)
     ]
     return ZoneAudit(
