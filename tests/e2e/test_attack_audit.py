@@ -96,6 +96,35 @@ async def test_a_broken_log_stops_writes(tmp_path: Path) -> None:
     assert bench.state_dump() == before
 
 
+async def test_a_cut_log_without_its_head_is_not_resealed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Cut the last two entries and delete the head: writes stop, and `verify` keeps saying BROKEN."""
+    bench = WriteBench(tmp_path)
+    path = await write_some(bench)
+    confirm = {**CREATE, "name": "confirmed-after-the-cut"}
+    async with connect_writes(bench.server(), "memory", "legacy") as client:
+        pending = structured(await client.call_tool("dns_create_record", confirm))["confirmation_token"]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(lines[:-2]) + "\n", encoding="utf-8")
+    head_path_for(path).unlink()
+    assert verify_cli(capsys, path)[0] == 1
+    kept, before = path.read_bytes(), bench.state_dump()
+    async with connect_writes(bench.server(), "memory", "legacy") as client:
+        planned = await client.call_tool("dns_create_record", {**CREATE, "name": "after-the-cut"})
+        applied = await client.call_tool("dns_create_record", {**confirm, "confirmation_token": pending})
+    for result in (planned, applied):
+        assert result.is_error
+        assert structured(result)["error"] == "audit_unavailable", structured(result)
+        assert "aside" in structured(result)["description"]
+    assert bench.state_dump() == before
+    assert path.read_bytes() == kept
+    assert not head_path_for(path).exists(), "the server must not write a fresh head at the cut point"
+    code, out = verify_cli(capsys, path)
+    assert code == 1
+    assert "head file" in out
+
+
 async def test_audit_tools_show_and_filter_entries(tmp_path: Path, transport: str) -> None:
     bench = WriteBench(tmp_path)
     await write_some(bench)

@@ -27,7 +27,11 @@ consistently, and deleting both files together starts a new log unnoticed. The c
 accidental damage, naive edits and truncation; for stronger guarantees copy entries (or the head
 hash) off the machine. The head may lag the log by one entry after a crash between the two
 writes; `verify` accepts exactly that. If the log's tail is broken (cut below the head, or not a
-valid entry) `append` refuses with `AuditError`: writes must not proceed without their audit.
+valid entry), or the head file is missing while the log has entries, `append` refuses with
+`AuditError`: writes must not proceed without their audit, and must not reseal a damaged log
+(a fresh head written at a cut point would make `verify` pass again). To start over after
+damage, an operator moves BOTH files aside (keeping them as evidence); the next write starts a
+new log at seq 1 (the `AuditError` message says so).
 """
 
 from __future__ import annotations
@@ -289,8 +293,11 @@ class AuditLog:
 
     def _chain_state(self) -> tuple[int, str]:
         """(last seq, last hash) to chain from; refuses when the tail disagrees with the head file."""
-        where = f"{self.path}; run `infomaniak-mcp audit verify`, and move {self.path.name} and " \
-            f"{self.head_path.name} aside to start a new log"
+        where = (
+            f"{self.path}; run `infomaniak-mcp audit verify`, keep the damaged files as evidence by moving "
+            f"BOTH {self.path.name} and {self.head_path.name} aside (e.g. rename them with a date suffix); "
+            "the next write then starts a new log"
+        )
         try:
             head = _read_head(self.head_path)
         except (ValueError, OSError) as exc:
@@ -303,12 +310,16 @@ class AuditLog:
         entry = _parse_entry(line) if line.endswith(b"\n") else None
         if entry is None:
             raise AuditError(f"the last line of the audit log is not a valid entry: {where}")
-        if head is not None:
-            head_seq, head_hash = head
-            if entry.seq < head_seq or (entry.seq == head_seq and entry.hash != head_hash):
-                raise AuditError(
-                    f"the audit log's tail does not match its head file (seq {head_seq}): {where}"
-                )
+        if head is None:
+            # Chaining on would write a fresh head at whatever the tail is now, so a cut tail (or
+            # one removed together with the head) would verify as intact afterwards.
+            raise AuditError(
+                f"the audit head file {self.head_path.name} is missing but the log has entries (seq "
+                f"{entry.seq} last): entries may have been cut from the tail: {where}"
+            )
+        head_seq, head_hash = head
+        if entry.seq < head_seq or (entry.seq == head_seq and entry.hash != head_hash):
+            raise AuditError(f"the audit log's tail does not match its head file (seq {head_seq}): {where}")
         return entry.seq, entry.hash
 
     # -- reading -----------------------------------------------------------------------------

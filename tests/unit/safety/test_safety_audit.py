@@ -373,6 +373,22 @@ def test_append_refuses_after_truncation(audit: AuditLog, clock: FakeClock, log_
     assert len(lines(log_path)) == 2
 
 
+def test_append_refuses_after_truncation_with_the_head_deleted(
+    audit: AuditLog, clock: FakeClock, log_path: Path
+) -> None:
+    """Cutting the tail AND deleting the head must not let the next write reseal the cut log."""
+    fill(audit, clock)
+    write_lines(log_path, lines(log_path)[:3])
+    log_path.with_name("audit.jsonl.head").unlink()
+    kept = log_path.read_bytes()
+    with pytest.raises(AuditError, match=r"head file audit\.jsonl\.head is missing") as refused:
+        audit.append(principal="p", tool="t", phase="plan", outcome="ok")
+    assert "aside" in str(refused.value)  # the error says how an operator starts over
+    assert log_path.read_bytes() == kept
+    assert not log_path.with_name("audit.jsonl.head").exists()
+    assert not verify(log_path).ok
+
+
 def test_append_refuses_after_emptying(audit: AuditLog, clock: FakeClock, log_path: Path) -> None:
     fill(audit, clock)
     log_path.write_text("")
