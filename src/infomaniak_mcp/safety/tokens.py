@@ -70,6 +70,8 @@ MAX_TTL = 900.0
 SECRET_FILE_NAME = "confirm-secret.key"
 USED_FILE_NAME = "used-tokens"
 SECRET_BYTES = 32
+DEFAULT_MAX_PENDING_PER_PRINCIPAL = 1000
+DEFAULT_MAX_PENDING = 20_000
 EXCLUDED_ARGUMENTS = frozenset({"confirmation_token"})
 
 _VERSION = 1
@@ -225,6 +227,11 @@ class ConfirmationTokens:
     `used_path`: file of redeemed token ids (`<id hex> <expiry ms>` per line), read at start and
     pruned of expired ids, so a restart does not allow a replay within the TTL. `None` keeps
     them in memory only (tests).
+
+    Pending plans are bounded per principal (`max_pending_per_principal`: a principal's oldest
+    pending plan is forgotten when it asks for one more) and overall (`max_pending`: the oldest
+    plan of the principal holding the most is forgotten), so one user of a shared HTTP server
+    cannot push out another user's pending confirmations.
     """
 
     def __init__(
@@ -234,17 +241,22 @@ class ConfirmationTokens:
         clock: Callable[[], float] = time.time,
         *,
         used_path: Path | None = None,
-        max_pending: int = 1000,
+        max_pending: int = DEFAULT_MAX_PENDING,
+        max_pending_per_principal: int = DEFAULT_MAX_PENDING_PER_PRINCIPAL,
     ) -> None:
         if len(secret) < 16:
             raise ValueError("the confirmation secret must be at least 16 bytes")
+        if max_pending < 1 or max_pending_per_principal < 1:
+            raise ValueError("the pending-plan bounds must be at least 1")
         self._secret = secret
         self._ttl = _check_ttl(ttl)
         self._clock = clock
         self._used_path = used_path
         self._max_pending = max_pending
+        self._max_per_principal = max_pending_per_principal
         self._lock = threading.Lock()
-        self._pending: OrderedDict[str, StoredPlan] = OrderedDict()
+        self._pending: dict[str, StoredPlan] = {}
+        self._by_principal: dict[str, OrderedDict[str, None]] = {}  # principal → its pending ids, oldest first
         self._used: dict[str, int] = {}
         self._appended = 0
         if used_path is not None:
@@ -292,14 +304,37 @@ class ConfirmationTokens:
         with self._lock:
             self._prune_pending(now)
             self._pending[stored.token_id] = stored
+            own = self._by_principal.setdefault(principal, OrderedDict())
+            own[stored.token_id] = None
+            while len(own) > self._max_per_principal:
+                self._forget(next(iter(own)))
             while len(self._pending) > self._max_pending:
-                self._pending.popitem(last=False)
+                largest = max(self._by_principal.values(), key=len)
+                self._forget(next(iter(largest)))
         expires_at = _dt.datetime.fromtimestamp(exp_ms / 1000, _dt.UTC)
         return TOKEN_PREFIX + _b64encode(payload + tag), expires_at
 
     def _prune_pending(self, now: float) -> None:
         for key in [k for k, v in self._pending.items() if v.expires_at <= now]:
-            del self._pending[key]
+            self._forget(key)
+
+    def _forget(self, token_id: str) -> None:
+        """Drop one pending plan (under `_lock`)."""
+        stored = self._pending.pop(token_id, None)
+        if stored is None:
+            return
+        own = self._by_principal.get(stored.principal)
+        if own is not None:
+            own.pop(token_id, None)
+            if not own:
+                del self._by_principal[stored.principal]
+
+    def pending_count(self, principal: str | None = None) -> int:
+        """How many plans wait for confirmation (of `principal`, or in all)."""
+        with self._lock:
+            if principal is None:
+                return len(self._pending)
+            return len(self._by_principal.get(principal, ()))
 
     # -- redeem ------------------------------------------------------------------------------
 
@@ -310,7 +345,7 @@ class ConfirmationTokens:
         with self._lock:
             now = self._clock()
             if int(now * 1000) >= exp_ms:
-                self._pending.pop(token_id, None)
+                self._forget(token_id)
                 raise ConfirmationError("expired")
             if token_id in self._used:
                 raise ConfirmationError("already_used")
@@ -326,7 +361,7 @@ class ConfirmationTokens:
             if not hmac.compare_digest(binding, binding_digest(tool, arguments, principal)):
                 raise ConfirmationError("arguments_mismatch")
             self._used[token_id] = exp_ms
-            del self._pending[token_id]
+            self._forget(token_id)
             self._persist_used(token_id, exp_ms, now)
         return stored
 

@@ -270,6 +270,48 @@ def test_pending_plans_are_bounded(clock: FakeClock) -> None:
     tokens.redeem(last, TOOL, ARGS, "alice")
 
 
+def test_one_principal_cannot_push_out_another_principals_pending_plans(clock: FakeClock) -> None:
+    """The cap is per principal: bob flooding the server evicts only bob's own oldest plans."""
+    tokens = ConfirmationTokens(SECRET, 120, clock, max_pending=50, max_pending_per_principal=3)
+    alice, _ = tokens.issue(TOOL, ARGS, "alice", make_plan())
+    bobs = [tokens.issue(TOOL, ARGS, "bob", make_plan())[0] for _ in range(10)]
+    assert tokens.pending_count("alice") == 1
+    assert tokens.pending_count("bob") == 3
+    assert tokens.pending_count() == 4
+    assert refused(tokens, bobs[0], principal="bob") == "unknown"  # bob's oldest went
+    tokens.redeem(bobs[-1], TOOL, ARGS, "bob")
+    assert tokens.redeem(alice, TOOL, ARGS, "alice").principal == "alice"
+    assert tokens.pending_count() == 2
+
+
+def test_the_global_bound_evicts_from_the_largest_holder(clock: FakeClock) -> None:
+    tokens = ConfirmationTokens(SECRET, 120, clock, max_pending=4, max_pending_per_principal=4)
+    alice, _ = tokens.issue(TOOL, ARGS, "alice", make_plan())
+    carol, _ = tokens.issue(TOOL, ARGS, "carol", make_plan())
+    bobs = [tokens.issue(TOOL, ARGS, "bob", make_plan())[0] for _ in range(4)]
+    assert tokens.pending_count() == 4
+    assert (tokens.pending_count("alice"), tokens.pending_count("carol"), tokens.pending_count("bob")) == (1, 1, 2)
+    assert refused(tokens, bobs[0], principal="bob") == "unknown"
+    tokens.redeem(alice, TOOL, ARGS, "alice")
+    tokens.redeem(carol, TOOL, ARGS, "carol")
+    tokens.redeem(bobs[-1], TOOL, ARGS, "bob")
+
+
+def test_expired_and_redeemed_plans_leave_the_per_principal_count(clock: FakeClock) -> None:
+    tokens = ConfirmationTokens(SECRET, 120, clock, max_pending_per_principal=2)
+    first, _ = tokens.issue(TOOL, ARGS, "alice", make_plan())
+    tokens.redeem(first, TOOL, ARGS, "alice")
+    tokens.issue(TOOL, ARGS, "alice", make_plan())
+    clock.advance(121)
+    assert tokens.pending_count("alice") == 1
+    kept, _ = tokens.issue(TOOL, ARGS, "alice", make_plan())  # prunes the expired one
+    assert tokens.pending_count("alice") == 1
+    other, _ = tokens.issue(TOOL, ARGS, "alice", make_plan())
+    tokens.redeem(kept, TOOL, ARGS, "alice")
+    tokens.redeem(other, TOOL, ARGS, "alice")
+    assert tokens.pending_count() == 0
+
+
 def test_error_carries_reason_and_message() -> None:
     for reason in REASONS:
         error = ConfirmationError(reason)
