@@ -146,6 +146,39 @@ async def test_zone_file_import_shows_the_diff_and_keeps_or_deletes(tmp_path: Pa
     assert not any(r[0] == "old" for r in view)
 
 
+async def test_zone_file_import_lists_what_it_skips_adjusts_and_keeps(tmp_path: Path) -> None:
+    bench = WriteBench(tmp_path)
+    zone_file = "\n".join([
+        f"$ORIGIN {ZONE}.",
+        "@ 3600 IN SOA ns1.example.net. hostmaster.example.net. 1 7200 900 1209600 300",
+        "@ 3600 IN NS ns1.example.net.",
+        "@ 3600 IN NS ns2.example.net.",
+        "fast 30 IN TXT \"hello\"",
+        "box 3600 IN HINFO \"PC\" \"Linux\"",
+        "x.example.org. 3600 IN A 192.0.2.1",
+    ]) + "\n"
+    async with connect_writes(server(bench), "memory", "legacy") as client:
+        planned = await call(client, "dns_apply_changes", {"zone": ZONE, "zone_file": zone_file})
+    plan = planned["plan"]
+    assert [s["operation"] for s in plan["steps"]] == ["dns.create_record"]
+    kept_count = len([r for r in bench.records(ZONE).values() if not (r["source"] == "." and r["type"] == "NS")])
+    summary = plan["summary"]
+    assert f"1 create; {kept_count} record(s) not in the file kept; 4 line(s) skipped; 1 TTL(s) adjusted" in summary
+    notes = {d["field"]: d for d in plan["diff"][:3]}
+    assert list(notes) == ["skipped", "adjusted", "kept"]
+    skipped = notes["skipped"]["before"]
+    assert any(f"{ZONE} NS ns1.example.net, ns2.example.net: apex nameservers" in s for s in skipped)
+    assert any("SOA" in s for s in skipped)
+    assert any("HINFO" in s for s in skipped)
+    assert any("outside" in s for s in skipped)
+    assert notes["skipped"]["after"] == "not imported"
+    assert notes["adjusted"]["before"] == [f"fast.{ZONE} TXT: TTL 30 → 60 (API bounds 60–86400)"]
+    kept = notes["kept"]["before"]
+    assert len(kept) == min(kept_count, 30) + (1 if kept_count > 30 else 0)
+    assert any(k.startswith("old CNAME legacy.alpage-digital.ch (id ") for k in kept)
+    assert plan["diff"][3]["after"]["ttl"] == 60
+
+
 @pytest.mark.parametrize(
     ("arguments", "field"),
     [

@@ -176,7 +176,8 @@ def parse_zone_file(text: str, zone: str, *, default_ttl: int = DEFAULT_TTL) -> 
             parsed.skipped.append(f"{name} SOA: managed by Infomaniak")
             continue
         if rtype == "NS" and name == zone:
-            parsed.skipped.append(f"{name} NS: apex nameservers are managed by Infomaniak (domain_set_delegation)")
+            servers = ", ".join(sorted(r.to_text().rstrip(".").lower() for r in rrset))
+            parsed.skipped.append(f"{name} NS {servers}: apex nameservers are not records (domain_set_delegation)")
             continue
         for rdata in rrset:
             target = _api_target(rtype, rdata)

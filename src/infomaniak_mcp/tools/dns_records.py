@@ -8,7 +8,8 @@
   `dns.*` operations of `tools/dns.py`. The changes are a list, or a BIND zone file the zone must
   match (`domain.dns_zonefile.parse_zone_file` + `diff_zone`: `$ORIGIN`/`$TTL` understood,
   `$INCLUDE` refused, SOA and apex NS left to Infomaniak, records missing from the file kept
-  unless `delete_missing`). If a step fails, the outcome is `partial`: the report lists what was
+  unless `delete_missing`; what is skipped, adjusted or kept is listed at the top of the plan's
+diff). If a step fails, the outcome is `partial`: the report lists what was
   applied and carries the compensating plan (`history_undo` on its history id confirms it).
 """
 
@@ -23,7 +24,7 @@ from infomaniak_mcp.api.dns.models import DnsRecord
 from infomaniak_mcp.api.errors import InvalidArgumentError, NotFoundError
 from infomaniak_mcp.domain.dns_changes import ChangeRequest, ChangeSet, diff_zone, plan_change_set
 from infomaniak_mcp.domain.dns_records import RecordProblem, absolute_name, txt_value
-from infomaniak_mcp.domain.dns_zonefile import parse_zone_file
+from infomaniak_mcp.domain.dns_zonefile import ParsedZone, parse_zone_file
 from infomaniak_mcp.domain.products import iso_date
 from infomaniak_mcp.safety.inverse import dns_record_resource, dns_zone_resource
 from infomaniak_mcp.safety.plan import DiffEntry, Plan, Step, diff_fields, fingerprint
@@ -34,6 +35,7 @@ from infomaniak_mcp.tools.dns_common import Zone, invalid, zone_arg
 MAX_RECORDS = 5000
 MAX_CHANGES = 500
 MAX_ZONE_FILE = 1_000_000
+MAX_NOTES = 30  # lines per import note (skipped, adjusted, kept) in the plan's diff
 
 RecordId = Annotated[int, Field(description="Record id, from dns_list_records.", ge=1)]
 
@@ -215,6 +217,31 @@ async def dns_apply_changes(
         kept = f" ({len(change_set.kept)} record(s) not in the file kept)" if change_set.kept else ""
         raise InvalidArgumentError.for_field(field, f"the zone already matches{kept}; nothing to do")
     if parsed is not None:
-        skipped = f", {len(parsed.skipped)} skipped" if parsed.skipped else ""
-        return change_set_plan(fqdn, records, change_set, what=f"Import a zone file{skipped}")
+        plan = change_set_plan(fqdn, records, change_set, what="Import a zone file")
+        return import_notes(plan, fqdn, parsed, change_set)
     return change_set_plan(fqdn, records, change_set, what=f"Apply {len(change_set.changes)} change(s)")
+
+
+def _few(items: Sequence[str], limit: int) -> list[str]:
+    return list(items[:limit]) + ([f"… {len(items) - limit} more"] if len(items) > limit else [])
+
+
+def import_notes(plan: Plan, zone: str, parsed: ParsedZone, change_set: ChangeSet) -> Plan:
+    """What an import leaves out or changes besides its steps, at the top of the diff: lines of the file
+    not imported (SOA, apex NS, names outside, types the API cannot write), TTLs moved into the API's
+    bounds, and records of the zone the file lacks (kept unless delete_missing); counts in the summary."""
+    notes = [
+        (field, items, outcome)
+        for field, items, outcome in (
+            ("skipped", parsed.skipped, "not imported"),
+            ("adjusted", parsed.adjusted, "imported with this TTL"),
+            ("kept", change_set.kept, "kept: not in the file (delete_missing deletes them)"),
+        )
+        if items
+    ]
+    resource = f"{dns_zone_resource(zone)}/zonefile"
+    entries = [DiffEntry(resource=resource, field=f, before=_few(items, MAX_NOTES), after=o) for f, items, o in notes]
+    extra = [f"{len(parsed.skipped)} line(s) skipped"] if parsed.skipped else []
+    extra += [f"{len(parsed.adjusted)} TTL(s) adjusted"] if parsed.adjusted else []
+    summary = plan.summary + ("; " + "; ".join(extra) if extra else "")
+    return plan.model_copy(update={"summary": summary, "diff": entries + plan.diff})
