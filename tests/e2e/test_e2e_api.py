@@ -17,7 +17,7 @@ from typing import Any
 import httpx2
 import pytest
 from e2e_support import connect, text_of
-from e2e_writes_support import FakeWallClock, structured
+from e2e_writes_support import Elicitor, FakeWallClock, connect_writes, structured
 from mcp import Client
 
 from infomaniak_mcp.api.client import InfomaniakApi
@@ -183,7 +183,9 @@ async def test_search_then_call_a_stateful_write_through_the_engine(tmp_path: Pa
         before = json.dumps(bench.state.records[ZONE], sort_keys=True)
         planned = structured(await client.call_tool("api_call_write", args))
         assert json.dumps(bench.state.records[ZONE], sort_keys=True) == before
-        assert planned["plan"]["risk"] == "low"
+        assert planned["plan"]["risk"] == "high"  # dns_create_record covers it: never the easier path
+        assert planned["plan"]["target_name"] == ZONE
+        assert "dns_create_record" in planned["plan"]["summary"]
         assert planned["plan"]["reversible"] is False
         assert planned["plan"]["diff"][0]["after"] == args["body"]
         assert planned["plan"]["steps"][0]["params"]["path"] == f"/2/zones/{ZONE}/records"
@@ -322,3 +324,54 @@ async def test_a_query_string_written_into_path_is_validated_and_sent_only_as_va
     assert structured(good)["request"] == "GET /1/accounts?order=desc"
     sent = bench.sent_since(mark)
     assert [(e.path, e.query.get("order")) for e in sent] == [("/1/accounts", ["desc"])]
+
+
+async def test_a_write_a_curated_tool_covers_needs_the_typed_name_too(tmp_path: Path) -> None:
+    bench = ApiBench(tmp_path)
+    domain = "alpage-digital.ch"
+    before = list(bench.state.domains[domain]["_nameservers"])
+    args = {"method": "PUT", "path": "/2/domains/{domain}/nameservers", "path_params": {"domain": domain},
+            "body": {"nameservers": ["ns1.elsewhere.example", "ns2.elsewhere.example"]}}
+    planned = Elicitor("accept", {"name": "alpage-digital"})
+    async with connect_writes(bench.server(), "memory", "legacy", elicitation=planned) as client:
+        mistyped = await client.call_tool("api_call_write", args)
+    assert mistyped.is_error
+    assert structured(mistyped)["reason"] == "name_mismatch"
+    assert bench.state.domains[domain]["_nameservers"] == before
+    message = planned.asked[0].message
+    assert "Risk: HIGH" in message
+    assert f"type exactly: {domain}" in message
+    assert "domain_set_delegation" in message
+    assert (f'PUT http://sandbox.localhost/2/domains/{domain}/nameservers '
+            '{"nameservers":["ns1.elsewhere.example","ns2.elsewhere.example"]}') in message
+    assert "(new)" not in message
+    typed = Elicitor("accept", {"name": domain})
+    async with connect_writes(bench.server(), "memory", "legacy", elicitation=typed) as client:
+        applied = await client.call_tool("api_call_write", args)
+    assert structured(applied)["status"] == "applied", text_of(applied)
+    assert bench.state.domains[domain]["_nameservers"] == ["ns1.elsewhere.example", "ns2.elsewhere.example"]
+
+
+async def test_risk_of_generic_writes_by_what_is_known(tmp_path: Path) -> None:
+    bench = ApiBench(tmp_path)
+    blind = {"method": "PATCH", "path": "/1/mail_hostings/accesses/devices/{device}", "path_params": {"device": 1},
+             "body": {"label": "phone"}}
+    readable = {"method": "PUT", "path": "/1/swiss_backups/{swiss_backup_id}/slots/{slot_id}",
+                "path_params": {"swiss_backup_id": 1, "slot_id": 2}, "body": {"customer_name": "new-name"}}
+    room = example_call(load_spec(), load_spec().get("POST", "/1/kmeet/rooms"))["body"]
+    created = {"method": "POST", "path": "/1/kmeet/rooms", "body": room}
+    async with connect(bench.server(), "memory", "legacy") as client:
+        plans = {}
+        for name, args in {"blind": blind, "readable": readable, "created": created}.items():
+            result = await client.call_tool("api_call_write", args)
+            assert not result.is_error, text_of(result)
+            plans[name] = structured(result)["plan"]
+    assert (plans["blind"]["risk"], plans["blind"]["target_name"]) == ("high", "1")
+    assert "current state unknown" in plans["blind"]["summary"]
+    assert "(new)" not in plans["blind"]["diff"][0]["resource"]
+    assert plans["readable"]["risk"] == "low"
+    assert plans["readable"]["diff"][0]["field"] == "customer_name"
+    assert plans["created"]["risk"] == "low"
+    assert plans["created"]["diff"][0]["resource"].endswith("(new)")
+    assert plans["created"]["summary"].startswith('POST http://sandbox.localhost/1/kmeet/rooms {"attendees":')
+    assert '"password":"[redacted]"' in plans["created"]["summary"]  # the exact request, secrets hidden

@@ -36,6 +36,7 @@ from infomaniak_mcp.config import DEFAULT_API_URL
 from infomaniak_mcp.safety.executor import StepResult
 from infomaniak_mcp.safety.operations import OperationContext, operation
 from infomaniak_mcp.safety.plan import DiffEntry, Plan, Step, diff_fields, fingerprint
+from infomaniak_mcp.safety.redact import redact
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import ToolOutput, all_specs, tool
 from infomaniak_mcp.spec.describe import (
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
 MAX_ITEMS = 1000
 MAX_DATA_CHARS = 40_000
 MAX_AFTER_CHARS = 4_000
+MAX_BODY_SHOWN = 2_000
 PAGING_PARAMS = frozenset({"page", "per_page", "limit", "skip", "cursor", "return"})
 RISKY_WORDS = ("delete", "remove", "cancel", "terminate", "destroy", "purge", "reset", "wipe", "empty", "revoke")
 
@@ -418,13 +420,20 @@ async def _current_state(ctx: ToolContext, spec: ApiSpec, call: PreparedCall) ->
     return value, "the current state is cut" if cut else None
 
 
-def _risk(call: PreparedCall) -> tuple[Literal["low", "high"], str]:
-    words = call.path.lower()
-    risky = call.method == "DELETE" or any(w in words for w in RISKY_WORDS)
-    if not risky:
-        return "low", ""
+def _risk(call: PreparedCall, covers: list[str] | None, state_known: bool) -> tuple[Literal["low", "high"], str, str]:
+    """(risk, name to type, why). High when destructive, covered by a curated tool (whose own plan checks
+    more; the generic path is never the easier one), or a PUT/PATCH/DELETE whose current state is unknown."""
+    reasons = []
+    if call.method == "DELETE" or any(w in call.path.lower() for w in RISKY_WORDS):
+        reasons.append("destructive")
+    if covers:
+        reasons.append(f"{', '.join(covers)} covers this operation: prefer it")
+    if call.method != "POST" and not state_known:
+        reasons.append("current state unknown")
+    if not reasons:
+        return "low", "", ""
     values = [str(v) for v in call.path_values.values()]
-    return "high", values[-1] if values else call.path
+    return "high", values[-1] if values else call.path, "; ".join(reasons)
 
 
 def _diff(call: PreparedCall, current: Any, resource: str) -> list[DiffEntry]:
@@ -436,7 +445,21 @@ def _diff(call: PreparedCall, current: Any, resource: str) -> list[DiffEntry]:
             DiffEntry(resource=resource, field=name, before=current.get(name), after=value)
             for name, value in list(body.items())[:1]
         ]
-    return [DiffEntry(resource=resource if current is not None else f"{resource} (new)", before=current, after=body)]
+    label = f"{resource} (new)" if call.method == "POST" and current is None else resource
+    return [DiffEntry(resource=label, before=current, after=body)]
+
+
+def full_request(call: PreparedCall, api_url: str) -> str:
+    """`METHOD https://host/path?query {body}`: the exact request (secrets in the body redacted), one line."""
+    base = kchat_base_url(api_url, call.team or "") if call.operation.is_kchat else api_url.rstrip("/")
+    method, _, rest = call.request_line().partition(" ")
+    text = f"{method} {base}{rest}"
+    if call.body is not None:
+        body = json.dumps(redact(call.body), ensure_ascii=False, separators=(",", ":"), default=str)
+        if len(body) > MAX_BODY_SHOWN:
+            body = body[:MAX_BODY_SHOWN] + f"…(+{len(body) - MAX_BODY_SHOWN} chars: steps[0].params.body)"
+        text += f" {body}"
+    return text
 
 
 @tool(toolset="api", read_only=False, destructive=True, title="Call an API write operation", open_world=True)
@@ -456,11 +479,14 @@ async def api_call_write(
     call = prepare(spec, method, path, path_params, query, body, team)
     current, note = await _current_state(ctx, spec, call)
     resource = _resource(call)
-    risk, target = _risk(call)
-    line = call.request_line()
-    body_text = f" with {json.dumps(call.body, ensure_ascii=False, separators=(',', ':'))[:300]}" if call.body else ""
-    description = f"{line}{body_text}" + (f" ({note})" if note else "")
-    summary = f"{line} — {call.operation.summary}".replace("\n", " ")
+    covers = covering_tools().get(call.operation.key)
+    risk, target, why = _risk(call, covers, current is not None)
+    request = full_request(call, ctx.api.http.base_url)
+    notes = [n for n in (note, why) if n]
+    description = request + (f" ({'; '.join(notes)})" if notes else "")
+    summary = f"{request} — {call.operation.summary}".replace("\n", " ").replace("\r", " ")
+    if why:
+        summary += f" [{why}]"
     return Plan(
         tool="api_call_write",
         summary=summary,
