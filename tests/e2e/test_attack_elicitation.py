@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from e2e_support import text_of
-from e2e_writes_support import ZONE, Elicitor, WriteBench, connect_writes, structured
+from e2e_writes_support import ZONE, Elicitor, WriteBench, connect_writes, plan, structured
 
 from infomaniak_mcp.server.registry import Selection, select_tools
 
@@ -187,3 +187,35 @@ async def test_an_eliciting_read_selection_still_lists_history(tmp_path: Path) -
     async with connect_writes(bench.server(selection=select_tools(["history"])), "memory", "legacy") as client:
         result = await client.call_tool("history_list", {})
     assert structured(result) == {"entries": [], "count": 0}
+
+
+async def test_high_risk_undo_asks_for_the_resource_name_not_the_history_id(
+    tmp_path: Path, transport: str, era: str
+) -> None:
+    """Undoing an update overwrites what exists now (high risk): the human types the record's name,
+    as for the original plan; typing the history id is refused."""
+    bench = WriteBench(tmp_path)
+    record = bench.find("api", "A")
+    arguments = {"zone": ZONE, "record_id": record["id"], "target": "198.51.100.44"}
+    async with connect_writes(bench.server(), transport, era) as client:
+        token = await plan(client, "dns_update_record", arguments)
+        applied = structured(await client.call_tool("dns_update_record", {**arguments, "confirmation_token": token}))
+    history_id = applied["history_id"]
+    assert history_id.startswith("h_")
+    before = bench.state_dump()
+
+    by_id = Elicitor("accept", {"name": history_id})
+    async with connect_writes(bench.server(), transport, era, elicitation=by_id) as client:
+        result = await client.call_tool("history_undo", {"history_id": history_id})
+    assert result.is_error
+    assert structured(result)["reason"] == "name_mismatch"
+    assert bench.state_dump() == before
+    assert "Risk: HIGH" in by_id.asked[0].message
+    assert "type exactly: api.alpage-shop.ch" in by_id.asked[0].message
+    assert history_id not in by_id.asked[0].message.split("type exactly:")[1]
+
+    by_name = Elicitor("accept", {"name": "api.alpage-shop.ch"})
+    async with connect_writes(bench.server(), transport, era, elicitation=by_name) as client:
+        result = await client.call_tool("history_undo", {"history_id": history_id})
+    assert structured(result)["status"] == "applied", structured(result)
+    assert record["target"] == "203.0.113.31"

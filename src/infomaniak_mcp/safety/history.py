@@ -5,7 +5,7 @@ build the inverse plan (see `safety.inverse`) and confirm it like any other writ
 
 File: `<state dir>/history.jsonl` (mode 0600), append-only. Two kinds of lines:
 
-    {"kind": "record", "record": {id, ts, principal, tool, summary, steps, reversible, undo_of?}}
+    {"kind": "record", "record": {id, ts, principal, tool, summary, steps, reversible, undo_of?, target_name?}}
     {"kind": "undone", "id": ..., "by": ..., "ts": ...}
 
 `steps` are `AppliedStep`s: the step, the resource it really touched, and that resource before
@@ -13,6 +13,10 @@ and after (`pre_state` / `post_state` are views of them keyed by resource id). V
 naming a secret (password, token, key…) are replaced by `"[redacted]"` before they are written;
 other values are kept verbatim because undo needs them exactly (value-pattern redaction could
 corrupt, e.g., a TXT record).
+
+`target_name` is what a human typed (or would have typed) to confirm the original plan; a
+high-risk undo asks for that same name (`undo_target_name`: the recorded one, else the one name
+the recorded values carry, e.g. a DNS record's full name, else the zone the steps share).
 
 `mark_undone(id, by)` is only accepted when `by` is a recorded write whose `undo_of` is `id`:
 an entry is marked undone only after its undo really applied and was itself recorded.
@@ -66,6 +70,7 @@ class HistoryRecord(BaseModel):
     reversible: bool
     undone_by: str | None = None
     undo_of: str | None = None
+    target_name: str = ""
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -98,6 +103,36 @@ def _redact_keys(value: Any) -> Any:
 
 def _iso(ts: float) -> str:
     return _dt.datetime.fromtimestamp(ts, _dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# Keys whose value names a resource the way a human knows it (first found wins, in this order).
+NAME_KEYS = ("source_idn", "fqdn", "full_name", "main_fqdn", "hostname", "email", "name")
+
+
+def _value_name(value: Any) -> str | None:
+    if isinstance(value, Mapping):
+        for key in NAME_KEYS:
+            name = value.get(key)
+            if isinstance(name, str) and name.strip():
+                return name.strip().rstrip(".") if key != "email" else name.strip()
+    return None
+
+
+def undo_target_name(record: HistoryRecord) -> str:
+    """What a human types to confirm undoing `record`: the name its plan asked for when recorded,
+    else the single name its recorded values carry (e.g. a DNS record's full name), else the zone
+    all its steps share, else its history id."""
+    if record.target_name.strip():
+        return record.target_name.strip()
+    names = {_value_name(s.before) or _value_name(s.after) for s in record.steps}
+    if len(names) == 1 and None not in names:
+        return str(names.pop())
+    zones = {s.step.params.get("zone") for s in record.steps}
+    if len(zones) == 1:
+        zone = zones.pop()
+        if isinstance(zone, str) and zone.strip():
+            return zone.strip()
+    return record.id
 
 
 def default_history_path(environ: Mapping[str, str] | None = None) -> Path:
@@ -154,9 +189,11 @@ class History:
         steps: Sequence[AppliedStep],
         reversible: bool | None = None,
         undo_of: str | None = None,
+        target_name: str = "",
     ) -> HistoryRecord:
         """Record an applied write (call it after the steps ran); `reversible` defaults to what
-        the inverse registry can build from the recorded states."""
+        the inverse registry can build from the recorded states; `target_name` is the applied
+        plan's (what a human types to confirm its undo when that is high-risk)."""
         if not steps:
             raise HistoryError("nothing was applied: there is nothing to record")
         clean = [AppliedStep.model_validate(_redact_keys(s.model_dump(mode="json"))) for s in steps]
@@ -170,6 +207,7 @@ class History:
             steps=clean,
             reversible=can_undo if reversible is None else (reversible and can_undo),
             undo_of=undo_of,
+            target_name=target_name.strip(),
         )
         stored = record.model_dump(mode="json", exclude={"pre_state", "post_state"})
         self._append({"kind": "record", "record": stored})

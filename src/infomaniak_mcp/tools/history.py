@@ -17,7 +17,7 @@ import anyio.to_thread
 from pydantic import BaseModel, ConfigDict, Field
 
 from infomaniak_mcp.api.errors import InfomaniakError
-from infomaniak_mcp.safety.history import HistoryRecord, UndoRefused
+from infomaniak_mcp.safety.history import HistoryRecord, UndoRefused, undo_target_name
 from infomaniak_mcp.safety.operations import OperationError, read_resource
 from infomaniak_mcp.safety.plan import Plan
 from infomaniak_mcp.server.context import ToolContext
@@ -112,7 +112,8 @@ async def history_undo(ctx: ToolContext, history_id: HistoryId) -> Plan:
     except OperationError:
         raise UndoRefusedError(description=f"{history_id} ({record.tool}) cannot be undone automatically") from None
     try:
-        plan = history.undo_plan(history_id, current, target_name=history_id)
+        # a high-risk undo asks for the name the original plan asked for, not the history id
+        plan = history.undo_plan(history_id, current, target_name=undo_target_name(record))
     except UndoRefused as refused:
         raise UndoRefusedError(description=refused.reason) from None
     return plan.model_copy(update={"undo_of": history_id})
