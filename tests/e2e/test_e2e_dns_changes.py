@@ -186,7 +186,7 @@ async def test_zone_file_import_lists_what_it_skips_adjusts_and_keeps(tmp_path: 
                       {"action": "create", "name": "y", "type": "A", "target": "2001:db8::1"}]}, "changes[1].target"),
         ({"changes": [{"action": "delete", "record_id": 1}]}, "changes[0].record_id"),
         ({"changes": [{"action": "create", "name": "api", "type": "CNAME", "target": "x.example.net"}]},
-         "changes.name"),
+         "changes[0].name"),
         ({"changes": [{"action": "update", "record_id": API, "ttl": 30}]}, "changes[0].ttl"),
         ({"zone_file": "$INCLUDE /etc/passwd\n"}, "zone_file"),
         ({"zone_file": "x IN A 192.0.2.1\n", "changes": []}, "changes"),

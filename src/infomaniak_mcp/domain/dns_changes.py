@@ -1,7 +1,8 @@
 """Change sets: many creates/updates/deletes on one zone, checked as a whole before anything runs. Pure.
 
 `plan_change_set(zone, current, requests)` validates every requested change (errors name
-`changes[i].<field>`), refuses two changes to one record and ids that are not in the zone, drops
+`changes[i].<field>`, also for a conflict in the resulting zone: the change that causes it),
+refuses two changes to one record and ids that are not in the zone, drops
 no-op updates (reported in `unchanged`), orders the changes deletes → updates → creates (so a
 name can be freed before it is reused, e.g. A → CNAME) and checks the zone that would result
 (CNAME exclusivity, duplicates).
@@ -56,6 +57,7 @@ class Change:
     before: dict[str, Any] | None
     after: RecordSpec | None
     record_id: int | None = None
+    where: str | None = None  # what asked for it (`changes[2]`, `zone_file[www A]`): named in errors
 
 
 @dataclass
@@ -83,18 +85,19 @@ class _Row:
     source: str
     type: str
     target: str
+    where: str | None = None
 
 
 def _final_state(current: Sequence[StoredRecord], changes: Sequence[Change]) -> list[_Row]:
     gone = {c.record_id for c in changes if c.action in ("delete", "update")}
     rows = [_Row(r.source, r.type, r.target) for r in current if r.id not in gone]
-    rows += [_Row(c.after.source, c.after.type, c.after.target) for c in changes if c.after is not None]
+    rows += [_Row(c.after.source, c.after.type, c.after.target, c.where) for c in changes if c.after is not None]
     return rows
 
 
-def _check(zone: str, current: Sequence[StoredRecord], result: ChangeSet) -> ChangeSet:
+def _check(zone: str, current: Sequence[StoredRecord], result: ChangeSet, where: str) -> ChangeSet:
     result.changes.sort(key=lambda c: _ORDER[c.action])
-    check_zone_rules(_final_state(current, result.changes), where="changes")
+    check_zone_rules(_final_state(current, result.changes), where=where)
     return result
 
 
@@ -109,7 +112,7 @@ def _one(zone: str, index: int, request: ChangeRequest, by_id: dict[int, StoredR
                 zone, type=request.type, name=request.name, target=request.target,
                 ttl=request.ttl if request.ttl is not None else 3600, priority=request.priority,
             )
-            return Change("create", None, spec)
+            return Change("create", None, spec, where=where)
         if request.record_id is None:
             raise RecordProblem("record_id", f"is required to {request.action} a record (from dns_list_records)")
         record = by_id.get(request.record_id)
@@ -128,7 +131,7 @@ def _one(zone: str, index: int, request: ChangeRequest, by_id: dict[int, StoredR
         ttl = record.ttl if request.ttl is None else check_ttl(request.ttl)
         if canonical_target(record.type, target) == canonical_target(record.type, record.target) and ttl == record.ttl:
             return f"{record.source} {record.type} {record.target} (id {record.id}) is already so"
-        return Change("update", before, RecordSpec(record.source, record.type, target, ttl), record.id)
+        return Change("update", before, RecordSpec(record.source, record.type, target, ttl), record.id, where)
     except RecordProblem as problem:
         raise problem.under(where) from None
 
@@ -153,7 +156,7 @@ def plan_change_set(zone: str, current: Sequence[StoredRecord], requests: Sequen
             result.unchanged.append(outcome)
         else:
             result.changes.append(outcome)
-    return _check(zone, current, result)
+    return _check(zone, current, result, "changes")
 
 
 def diff_zone(
@@ -180,18 +183,22 @@ def diff_zone(
             have_left.remove(match)
             if match.ttl != spec.ttl:
                 kept_target = RecordSpec(match.source, rtype, match.target, spec.ttl)
-                result.changes.append(Change("update", record_dict(match), kept_target, match.id))
+                result.changes.append(Change("update", record_dict(match), kept_target, match.id, _from_file(spec)))
             else:
                 result.unchanged.append(f"{match.source} {rtype} {match.target}")
         while have_left and want_left:
             old, new = have_left.pop(0), want_left.pop(0)
             replaced = RecordSpec(old.source, rtype, new.target, new.ttl)
-            result.changes.append(Change("update", record_dict(old), replaced, old.id))
+            result.changes.append(Change("update", record_dict(old), replaced, old.id, _from_file(new)))
         for spec in want_left:
-            result.changes.append(Change("create", None, spec))
+            result.changes.append(Change("create", None, spec, where=_from_file(spec)))
         for old in have_left:
             if delete_missing:
                 result.changes.append(Change("delete", record_dict(old), None, old.id))
             else:
                 result.kept.append(f"{old.source} {rtype} {old.target} (id {old.id})")
-    return _check(zone, current, result)
+    return _check(zone, current, result, "zone_file")
+
+
+def _from_file(spec: RecordSpec) -> str:
+    return f"zone_file[{spec.source} {spec.type}]"

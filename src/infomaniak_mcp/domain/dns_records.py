@@ -437,23 +437,30 @@ def same_record(a: RecordLike, b: RecordLike) -> bool:
 def check_zone_rules(records: Iterable[RecordLike], *, where: str = "") -> None:
     """Refuse a zone state the DNS forbids: a CNAME sharing its name, two CNAMEs, exact duplicates.
 
-    `records` is the state AFTER the intended change; `where` names the change for the error.
+    `records` is the state AFTER the intended change; `where` names the change for the error. A record
+    may carry its own `where` attribute (e.g. `changes[2]`, the change that produces it): the error then
+    names the change that causes the conflict.
     """
     by_name: dict[str, list[RecordLike]] = {}
     for record in records:
         by_name.setdefault(record.source.lower(), []).append(record)
-    field = f"{where}.name" if where else "name"
+
+    def field(culprits: Iterable[RecordLike]) -> str:
+        origin = next((str(w) for r in culprits if (w := getattr(r, "where", None))), where)
+        return f"{origin}.name" if origin else "name"
+
     for source, items in by_name.items():
         cnames = [r for r in items if r.type == "CNAME"]
         if cnames and len(items) > 1:
             others = sorted({r.type for r in items if r.type != "CNAME"} or {"CNAME"})
             raise RecordProblem(
-                field, f"{source!r} would have a CNAME next to other records ({', '.join(others)}): a CNAME "
-                "must be alone at its name"
+                field(reversed(items)),
+                f"{source!r} would have a CNAME next to other records ({', '.join(others)}): a CNAME must be alone "
+                "at its name",
             )
-        seen: set[tuple[str, str]] = set()
+        seen: dict[tuple[str, str], RecordLike] = {}
         for r in items:
             key = (r.type, canonical_target(r.type, r.target))
             if key in seen:
-                raise RecordProblem(field, f"{source} {r.type} {r.target} would exist twice")
-            seen.add(key)
+                raise RecordProblem(field([r, seen[key]]), f"{source} {r.type} {r.target} would exist twice")
+            seen[key] = r

@@ -109,8 +109,20 @@ def test_change_set_is_validated_ordered_and_checked_as_a_whole() -> None:
     assert changes.counts() == {"create": 1, "update": 1, "delete": 1}
     with pytest.raises(RecordProblem) as info:
         plan_change_set(ZONE, CURRENT, [ChangeRequest("create", name="www", type="A", target="203.0.113.9")])
-    assert info.value.field == "changes.name"
+    assert info.value.field == "changes[0].name"
     assert "CNAME" in info.value.problem
+    with pytest.raises(RecordProblem) as info:  # the change that causes the conflict is named, not the first one
+        plan_change_set(ZONE, CURRENT, [ChangeRequest("update", record_id=3, ttl=600),
+                                        ChangeRequest("create", name="new", type="A", target="203.0.113.9"),
+                                        ChangeRequest("create", name="new", type="CNAME", target="x.example.net")])
+    assert info.value.field == "changes[2].name"
+    with pytest.raises(RecordProblem) as info:
+        plan_change_set(ZONE, CURRENT, [ChangeRequest("create", name="dup", type="A", target="203.0.113.9"),
+                                        ChangeRequest("create", name="dup", type="A", target="203.0.113.9")])
+    assert info.value.field == "changes[1].name"
+    with pytest.raises(RecordProblem) as info:
+        diff_zone(ZONE, CURRENT, [RecordSpec("www", "A", "203.0.113.9", 300)], delete_missing=False)
+    assert info.value.field == "zone_file[www A].name"
     with pytest.raises(RecordProblem) as info:
         plan_change_set(ZONE, CURRENT, [ChangeRequest("delete", record_id=99)])
     assert info.value.field == "changes[0].record_id"
