@@ -7,7 +7,8 @@ the typed parameters (with their `Field` descriptions) and the `outputSchema` fr
 
 - Read tools (`run_tool`): answer `not_configured` (with how to create a token) when there is no
   API client; build the `ToolContext`; run the body; return `structuredContent` (the model) plus
-  its concise text; map `InfomaniakError` to an `isError` result and mask anything else (logged
+  its concise text; map `InfomaniakError` (also the first one inside an exception group: tools
+  fetch concurrently in task groups) to an `isError` result and mask anything else (logged
   with a ref); audit the call when `INFOMANIAK_MCP_AUDIT_READS=1`.
 - Write tools (`server/writes.py`): the signature also carries `confirmation_token` and two
   resolved parameters (plan, human confirmation); the confirmation wrapper refuses in read-only
@@ -36,7 +37,7 @@ from mcp_types import Tool as MCPTool
 from pydantic import BaseModel
 
 from infomaniak_mcp import __version__
-from infomaniak_mcp.api.errors import InfomaniakError, NotConfiguredError
+from infomaniak_mcp.api.errors import NotConfiguredError
 from infomaniak_mcp.config import TOKEN_HELP, Secret, Settings
 from infomaniak_mcp.safety.engine import ConfirmMode, SafetyEngine
 from infomaniak_mcp.safety.redact import register_secret
@@ -47,7 +48,7 @@ from infomaniak_mcp.server.deps import (
     local_principal,
     request_principal,
 )
-from infomaniak_mcp.server.errors import ReadOnlyModeError, error_result, internal_error_result
+from infomaniak_mcp.server.errors import ReadOnlyModeError, error_result, internal_error_result, known_error
 from infomaniak_mcp.server.instructions import build_instructions
 from infomaniak_mcp.server.logs import configure_logging
 from infomaniak_mcp.server.manifest import ResourceEntry, ToolEntry, load_manifest
@@ -118,12 +119,14 @@ async def run_tool(
         outcome = "ok"
     except MCPError:
         raise  # protocol-level (elicitation, input required): the SDK answers it
-    except InfomaniakError as exc:
-        logger.info("tool %s answered %s", spec.name, exc.code)
-        result, outcome, error = error_result(exc), exc.code, exc.to_dict()
-    except Exception as exc:
-        result = internal_error_result(spec.name, exc)
-        outcome, error = "internal_error", {"ref": (result.structured_content or {}).get("ref")}
+    except Exception as exc:  # an InfomaniakError, possibly inside a task group's ExceptionGroup
+        known = known_error(exc)
+        if known is not None:
+            logger.info("tool %s answered %s", spec.name, known.code)
+            result, outcome, error = error_result(known), known.code, known.to_dict()
+        else:
+            result = internal_error_result(spec.name, exc)
+            outcome, error = "internal_error", {"ref": (result.structured_content or {}).get("ref")}
     if deps.safety.audit.audit_reads:
         await _audit_read(deps, spec, principal, arguments, outcome, error)
     return result

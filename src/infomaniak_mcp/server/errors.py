@@ -3,6 +3,8 @@
 - `InfomaniakError` (the one error tree, `api/errors.py`) → an `isError` result whose text is
   `"<code>: <description> — Next step: <next step>"` and whose `structuredContent` is
   `error.to_dict()` (the SDK client never validates an error result against the output schema).
+- An exception group (from an `anyio` task group: concurrent fetches) is flattened: its first
+  `InfomaniakError` leaf is mapped as above (`known_error`), so a failed fetch keeps its code.
 - Anything else → masked: `"internal_error: internal error, see server log, ref <ref>"`; the
   traceback goes to stderr (redacted) under the same ref, so an operator can find it.
 """
@@ -31,6 +33,18 @@ class ReadOnlyModeError(InfomaniakError):
         "This server was started with --read-only; restart it without --read-only to allow changes, "
         "or use a read tool instead."
     )
+
+
+def known_error(exc: BaseException) -> InfomaniakError | None:
+    """`exc` itself when it is an `InfomaniakError`, else the first one inside (nested) exception groups."""
+    if isinstance(exc, InfomaniakError):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for leaf in exc.exceptions:
+            found = known_error(leaf)
+            if found is not None:
+                return found
+    return None
 
 
 def error_text(error: InfomaniakError) -> str:

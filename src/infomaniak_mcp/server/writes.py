@@ -14,9 +14,10 @@ call(args, confirmation_token?) ──▶ resolvers (before the body; both proto
         ├─ --confirm elicit, cannot elicit ▶ refused (human_confirmation_required)    audit: rejected
         └─ otherwise ──────────────────────▶ confirmation_required + token, expires_at audit: plan
 
-APPLY(plan):  audit apply_attempt ─▶ locks of the steps' resource roots ─▶ rebuild the plan from
-   the current state; changed fingerprint → stale (fresh plan [+ token]), nothing changed, audit: plan
-   ─▶ run the STORED steps in order through `safety.operations` ─▶ history (pre-state; marks an
+APPLY(plan):  locks of the steps' resource roots ─▶ rebuild the plan from the current state;
+   rebuild fails → refused ("the state changed since the plan"), nothing sent, audit: rejected
+   (stale_rebuild_failed); changed fingerprint → stale (fresh plan [+ token]), audit: plan
+   ─▶ audit apply_attempt ─▶ run the STORED steps in order through `safety.operations` ─▶ history (pre-state; marks an
    undone entry) ─▶ audit applied | failed ─▶ applied | partial | failed (+ report, history_id)
 ```
 
@@ -40,6 +41,7 @@ import itertools
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -49,7 +51,7 @@ from mcp.server.mcpserver.resolve import Elicit, Resolve
 from mcp_types import CallToolResult, TextContent
 from pydantic import BaseModel, Field
 
-from infomaniak_mcp.api.errors import InfomaniakError, NotConfiguredError
+from infomaniak_mcp.api.errors import NotConfiguredError
 from infomaniak_mcp.config import TOKEN_HELP
 from infomaniak_mcp.safety.audit import AuditError, Phase
 from infomaniak_mcp.safety.executor import ApplyReport, StepResult, apply_plan
@@ -65,6 +67,7 @@ from infomaniak_mcp.server.errors import (
     ReadOnlyModeError,
     error_result,
     internal_error_result,
+    known_error,
 )
 from infomaniak_mcp.server.outcome import TOKEN_DESCRIPTION, TOKEN_PARAM, WriteOutcome, WriteStatus
 from infomaniak_mcp.server.registry import ToolSpec, load_toolsets_for
@@ -104,6 +107,17 @@ class PlanAttempt:
 
     def __repr__(self) -> str:
         return f"PlanAttempt(plan={self.plan is not None}, error={type(self.error).__name__ if self.error else None})"
+
+
+STALE_REBUILD_MESSAGE = "the state changed since the plan; nothing was changed"
+
+
+class RebuildFailed(Exception):
+    """Raised under the apply locks when the plan cannot be rebuilt from the current state."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(f"{STALE_REBUILD_MESSAGE}: {cause}")
+        self.cause = cause
 
 
 class StalePlan(Exception):
@@ -327,14 +341,14 @@ class WriteCall:
         except AuditError as exc:
             logger.error("write %s refused: the audit log cannot be written: %s", self.spec.name, exc)
             return error_result(AuditUnavailableError(description=f"the audit log cannot be written: {exc}"))
-        except InfomaniakError as error:
+        except Exception as exc:  # an InfomaniakError, possibly inside a task group's ExceptionGroup
             phase: Phase = "failed" if self.attempted else "rejected"
-            await self.audit_quietly(phase, error.code, plan, error=error.to_dict())
-            return error_result(error)
-        except Exception as exc:
+            known = known_error(exc)
+            if known is not None:
+                await self.audit_quietly(phase, known.code, plan, error=known.to_dict())
+                return error_result(known)
             result = internal_error_result(self.spec.name, exc)
             ref = (result.structured_content or {}).get("ref")
-            phase = "failed" if self.attempted else "rejected"
             await self.audit_quietly(phase, "internal_error", plan, error={"error": "internal_error", "ref": ref})
             return result
 
@@ -382,14 +396,18 @@ class WriteCall:
         for step in plan.steps:
             get_operation(step.operation)  # every operation known before anything runs
         engine = self.deps.safety
-        await self.audit("apply_attempt", "started", plan)
-        self.attempted = True
         recorded: dict[str, str] = {}
 
         async def precheck() -> None:
-            fresh = await build_plan(self.spec, self.tool_ctx, self.arguments)
+            try:
+                fresh = await build_plan(self.spec, self.tool_ctx, self.arguments)
+            except Exception as exc:
+                raise RebuildFailed(exc) from exc
             if fresh.fingerprint != plan.fingerprint:
                 raise StalePlan(fresh)
+            # Only now is something about to be sent: the attempt is audited (refused if it cannot be).
+            await self.audit("apply_attempt", "started", plan)
+            self.attempted = True
 
         async def finalize(report: ApplyReport) -> None:
             if not report.applied:
@@ -431,14 +449,30 @@ class WriteCall:
             report = await apply_plan(
                 plan, runner, lock_key=lock_key, locks=engine.locks, precheck=precheck, finalize=finalize
             )
+        except RebuildFailed as failed:
+            return await self.rebuild_failed(plan, failed.cause)
         except StalePlan as stale:
-            self.attempted = False
             message = "The state changed since this plan was made; nothing was changed. Review the new plan"
             if issue_on_stale:
                 return await self.issue(stale.plan, "stale", message + "; to apply it, call again with the new token.")
             note = await self.audit_quietly("plan", "stale", stale.plan)
             return outcome_result(WriteOutcome.build("stale", stale.plan, message + " and call the tool again." + note))
         return await self.report(plan, report, recorded)
+
+    async def rebuild_failed(self, plan: Plan, cause: BaseException) -> CallToolResult:
+        """The plan could not be rebuilt at confirmation time: nothing was sent; audited as rejected."""
+        known = known_error(cause)
+        if known is None:
+            result = internal_error_result(self.spec.name, cause)
+            error: dict[str, Any] = {"error": "internal_error", "ref": (result.structured_content or {}).get("ref")}
+        else:
+            # Same code and next step (e.g. wait for a busy hosting), told that nothing was sent.
+            refused = replace(known, description=f"{STALE_REBUILD_MESSAGE}: {known.description}")
+            result, error = error_result(refused), refused.to_dict()
+        note = await self.audit_quietly("rejected", "stale_rebuild_failed", plan, error=error)
+        if note:
+            result.content.append(TextContent(type="text", text=note.strip()))
+        return result
 
     async def report(self, plan: Plan, report: ApplyReport, recorded: dict[str, str]) -> CallToolResult:
         history_id = recorded.get("id")
