@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,15 @@ OWN_BUDGET = 2_500
 """Estimated tokens (chars / 4) the api and tools toolsets may add to tools/list."""
 
 
-def server(tmp_path: Path, names: list[str] | None = None) -> object:
+def server(tmp_path: Path, names: list[str] | None = None, tools: list[str] | None = None) -> object:
     engine = SafetyEngine.in_directory(tmp_path / "engine", clock=FakeWallClock())
-    return build_server(Settings(), select_tools(names), api=None, safety=engine)
+    return build_server(Settings(), select_tools(names, tools), api=None, safety=engine)
+
+
+def suggested_selections(hint: str) -> list[set[str]]:
+    """Every `--toolsets A[ --tools B]` the hint suggests, resolved by the CLI's own selection."""
+    found = re.findall(r"--toolsets ([\w,]+)(?: --tools ([\w,]+))?", hint)
+    return [set(select_tools([sets], [tools] if tools else None).names) for sets, tools in found if sets != "all"]
 
 
 def test_default_toolsets() -> None:
@@ -79,3 +86,58 @@ async def test_the_api_and_tools_toolsets_stay_small(tmp_path: Path) -> None:
     payload = json.dumps([t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools],
                          separators=(",", ":"))
     assert len(payload) // 4 <= OWN_BUDGET
+
+
+@pytest.mark.parametrize(
+    ("names", "tools", "query", "wanted"),
+    [
+        (None, None, "restart the node.js app", "hosting_apply_nodejs_action"),
+        (None, None, "enable dnssec on a domain", "domain_set_delegation"),
+        (["tools"], None, "show the audit log", "audit_tail"),
+        (["dns", "tools"], ["history_list"], "show the audit log", "audit_tail"),
+    ],
+    ids=["default-nodejs", "default-dnssec", "tools-only", "dns-plus-a-tool"],
+)
+async def test_following_the_hint_keeps_every_tool_and_adds_the_hit(
+    tmp_path: Path, names: list[str] | None, tools: list[str] | None, query: str, wanted: str
+) -> None:
+    async with connect(server(tmp_path, names, tools), "memory", "legacy") as client:
+        enabled = {t.name for t in (await client.list_tools()).tools}
+        found = structured(await client.call_tool("tools_search", {"query": query, "limit": 5}))
+    assert wanted in [h["name"] for h in found["hits"] if not h["enabled"]]
+    hint = found["how_to_enable"]
+    assert hint.startswith(f"{wanted} is not enabled")
+    selections = suggested_selections(hint)
+    assert len(selections) == 2, hint  # --toolsets …, and --toolsets … --tools …
+    for selection in selections:
+        assert enabled | {wanted} <= selection, (hint, enabled - selection)
+    assert "--tools alone" in hint
+
+
+async def test_the_api_sentence_only_for_tools_whose_operations_the_api_tools_reach(tmp_path: Path) -> None:
+    async with connect(server(tmp_path), "memory", "legacy") as client:
+        nodejs = structured(await client.call_tool("tools_search", {"query": "restart the node.js app", "limit": 5}))
+        dnssec = structured(await client.call_tool("tools_search", {"query": "enable dnssec", "limit": 5}))
+    assert nodejs["how_to_enable"].startswith("hosting_apply_nodejs_action")
+    assert "api_call" not in nodejs["how_to_enable"]  # a manager-surface tool: no public API operation
+    assert dnssec["how_to_enable"].startswith("domain_set_delegation")
+    assert "api_call / api_call_write reach PUT /2/domains/{domain}/nameservers" in dnssec["how_to_enable"]
+
+
+async def test_covering_tools_say_whether_they_are_enabled(tmp_path: Path) -> None:
+    async with connect(server(tmp_path), "memory", "legacy") as client:
+        enabled = {t.name for t in (await client.list_tools()).tools}
+        found = structured(await client.call_tool("api_search_operations", {"query": "enable dnssec", "limit": 2}))
+        records = structured(await client.call_tool("api_search_operations", {"query": "create dns record",
+                                                                                "limit": 1}))
+        described = structured(await client.call_tool("api_describe_operation", {
+            "method": "POST", "path": "/2/domains/{domain}/dnssec/enable"}))
+    first = found["hits"][0]
+    assert first["path"] == "/2/domains/{domain}/dnssec/enable"
+    assert first.get("covered_by") is None
+    assert first["covered_by_not_enabled"] == ["domain_set_delegation"]
+    for selection in suggested_selections(found["note"]):
+        assert enabled | {"domain_set_delegation"} <= selection
+    assert "dns_create_record" in records["hits"][0]["covered_by"]  # enabled: preferred as before
+    assert "domain_set_delegation" not in (described.get("covered_by") or [])
+    assert "--toolsets" in described["description"]["curated_not_enabled"]

@@ -38,7 +38,7 @@ from infomaniak_mcp.safety.operations import OperationContext, operation
 from infomaniak_mcp.safety.plan import DiffEntry, Plan, Step, diff_fields, fingerprint
 from infomaniak_mcp.safety.redact import redact
 from infomaniak_mcp.server.context import ToolContext
-from infomaniak_mcp.server.registry import ToolOutput, all_specs, tool
+from infomaniak_mcp.server.registry import ToolOutput, all_specs, get_spec, tool
 from infomaniak_mcp.spec.describe import (
     DEFAULT_DEPTH,
     describe_operation,
@@ -142,6 +142,23 @@ def covering_tools() -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in found.items()}
 
 
+def coverage(ctx: ToolContext, key: str) -> tuple[list[str] | None, list[str] | None]:
+    """(curated tools covering `key` that this server exposes, those it does not)."""
+    covers = covering_tools().get(key) or []
+    enabled = [name for name in covers if name in ctx.enabled_tools]
+    missing = [name for name in covers if name not in ctx.enabled_tools]
+    return enabled or None, missing or None
+
+
+def not_enabled_note(ctx: ToolContext, names: list[str]) -> str:
+    """`X covers this but is not enabled here` and how to enable it (the hint tools_search gives)."""
+    from infomaniak_mcp.tools.tools import enable_hint
+
+    specs = [spec for spec in (get_spec(name) for name in names) if spec is not None]
+    hint = enable_hint(ctx.enabled_tools, specs, reach=False)
+    return f"{', '.join(names)} (curated) {'is' if len(names) == 1 else 'are'} not enabled here: {hint}"
+
+
 def refused(error: CallRefused) -> InvalidArgumentError:
     """The `invalid_argument` error for a call the spec refuses (every problem named)."""
     details = [
@@ -207,6 +224,9 @@ class OperationHit(BaseModel):
     product: str
     scope: str = Field(description="Token scope needed.")
     covered_by: list[str] | None = Field(default=None, description="Curated tools doing this: prefer them.")
+    covered_by_not_enabled: list[str] | None = Field(
+        default=None, description="Curated tools doing this that this server does not expose (note: how to enable)."
+    )
     deprecated: bool | None = None
 
 
@@ -221,6 +241,8 @@ class OperationHits(ToolOutput):
         lines = [f"{len(self.hits)} of {self.matching} operation(s):"]
         for hit in self.hits:
             cover = f" → prefer {', '.join(hit.covered_by)}" if hit.covered_by else ""
+            if hit.covered_by_not_enabled:
+                cover += f" → {', '.join(hit.covered_by_not_enabled)} (not enabled) covers it"
             old = " (deprecated)" if hit.deprecated else ""
             lines.append(f"- {hit.method} {hit.path} — {hit.summary}{old} [{hit.product}; scope {hit.scope}]{cover}")
         if self.note:
@@ -244,24 +266,29 @@ async def api_search_operations(
     spec = load_spec()
     everything = search_operations(spec, query, product=product, method=method, path_contains=path_contains,
                                    limit=len(spec))
-    covers = covering_tools()
-    hits = [
-        OperationHit(
+    hits = []
+    for h in everything[:limit]:
+        enabled, missing = coverage(ctx, h.operation.key)
+        hits.append(OperationHit(
             method=h.operation.method,
             path=h.operation.path,
             summary=h.operation.summary,
             product=h.operation.product,
             scope=scope_label(h.operation.method, h.operation.path),
-            covered_by=covers.get(h.operation.key),
+            covered_by=enabled,
+            covered_by_not_enabled=missing,
             deprecated=True if h.operation.deprecated else None,
-        )
-        for h in everything[:limit]
-    ]
-    note = None
+        ))
+    notes = []
     if not hits:
-        note = f"No operation matches; products: {', '.join(sorted(spec.products))}. Try other words or no filters."
+        notes.append(f"No operation matches; products: {', '.join(sorted(spec.products))}. "
+                     "Try other words or no filters.")
     elif any(h.product == "kchat" for h in hits):
-        note = "kChat operations take team=<subdomain> in api_call/api_call_write."
+        notes.append("kChat operations take team=<subdomain> in api_call/api_call_write.")
+    missing_tools = list(dict.fromkeys(name for h in hits for name in h.covered_by_not_enabled or ()))
+    if missing_tools:
+        notes.append(not_enabled_note(ctx, missing_tools) + " Meanwhile api_call / api_call_write reach them.")
+    note = " ".join(notes) or None
     return OperationHits(hits=hits, matching=len(everything), note=note)
 
 
@@ -303,10 +330,11 @@ async def api_describe_operation(
     types and enums, JSON body schema, response shape and paging, error codes."""
     spec = load_spec()
     op = find_operation(spec, method, path)
-    covers = covering_tools().get(op.key)
-    return OperationDescription(
-        operation=op.key, description=describe_operation(spec, op, depth=depth), covered_by=covers
-    )
+    enabled, missing = coverage(ctx, op.key)
+    description = describe_operation(spec, op, depth=depth)
+    if missing:
+        description["curated_not_enabled"] = not_enabled_note(ctx, missing)
+    return OperationDescription(operation=op.key, description=description, covered_by=enabled)
 
 
 # ---- api_call (GET) ----------------------------------------------------------------------------------
@@ -368,9 +396,11 @@ async def api_call(
     notes = []
     if truncated or cut:
         notes.append("Answer cut: narrow it with the documented filters (see api_describe_operation) or max_items.")
-    covers = covering_tools().get(op.key)
+    covers, missing = coverage(ctx, op.key)
     if covers:
         notes.append(f"{', '.join(covers)} gives a concise view of this.")
+    if missing and not covers:
+        notes.append(not_enabled_note(ctx, missing))
     return ApiCallResult(
         operation=op.key,
         request=call.request_line(),

@@ -57,6 +57,38 @@ def _document(spec: ToolSpec, toolset_text: str) -> list[str]:
     return tokens(name_words) * 3 + tokens(spec.title) * 2 + tokens(spec.description) + tokens(toolset_text)
 
 
+def current_toolsets(enabled: frozenset[str]) -> list[str]:
+    """The toolsets this server's tools come from (catalog order); the default ones when unknown."""
+    catalog = toolsets()
+    owner = {spec.name: spec.toolset for spec in all_specs(None)}
+    used = {owner[name] for name in enabled if name in owner}
+    return [name for name, info in catalog.items() if (name in used if used else info.default)]
+
+
+def enable_hint(enabled: frozenset[str], wanted: list[ToolSpec], *, reach: bool = True) -> str:
+    """How to restart this server with `wanted` added, keeping every tool it has now.
+
+    `--toolsets` lists the current toolsets plus the wanted ones; `--tools` names tools on top of
+    `--toolsets` (alone it selects only the tools named, which would drop everything else).
+    """
+    current = current_toolsets(enabled)
+    sets = list(dict.fromkeys(spec.toolset for spec in wanted))
+    names = ",".join(spec.name for spec in wanted)
+    added = [name for name in sets if name not in current]
+    why = f"this server's toolsets plus {', '.join(added)}" if added else "whole toolsets; the default lists fewer"
+    everything = ",".join(dict.fromkeys([*current, *sets]))
+    hint = (
+        f"Restart the server with --toolsets {everything} ({why}), or with --toolsets {','.join(current)} "
+        f"--tools {names} (--tools alone would select only those tools); --toolsets all enables everything."
+    )
+    if any(not spec.read_only for spec in wanted):
+        hint += " Write tools are hidden under --read-only."
+    reachable = [key for spec in wanted for key in spec.covers]
+    if reach and reachable:
+        hint += f" Until then, api_call / api_call_write reach {'; '.join(dict.fromkeys(reachable))}."
+    return hint
+
+
 def rank_tools(query: str, limit: int) -> list[tuple[ToolSpec, float]]:
     """Every declared tool of every toolset, best match first."""
     catalog = toolsets()
@@ -80,8 +112,7 @@ async def tools_search(
 ) -> ToolHits:
     """Find the tool for a task among ALL toolsets of this server, enabled or not, and how to enable
     it. Use it when no listed tool fits; else api_search_operations reaches every API operation."""
-    catalog = toolsets()
-    defaults = [name for name, info in catalog.items() if info.default]
+    ranked = rank_tools(query, limit)
     hits = [
         ToolHit(
             name=spec.name,
@@ -90,9 +121,9 @@ async def tools_search(
             read_only=spec.read_only,
             enabled=spec.name in ctx.enabled_tools,
         )
-        for spec, _ in rank_tools(query, limit)
+        for spec, _ in ranked
     ]
-    missing = next((h for h in hits if not h.enabled), None)
+    missing = next((spec for spec, _ in ranked if spec.name not in ctx.enabled_tools), None)
     if not hits:
         how = (
             "Try other words, or api_search_operations: it finds every documented API operation, "
@@ -101,10 +132,5 @@ async def tools_search(
     elif missing is None:
         how = "Every hit is already in your tool list."
     else:
-        how = (
-            "A hit that is not enabled needs the server restarted with more tools: add "
-            f"--tools {missing.name} (one tool) or --toolsets {','.join(dict.fromkeys([*defaults, missing.toolset]))} "
-            "(its whole toolset) to the server's arguments; --toolsets all enables everything. Until then, "
-            "api_call / api_call_write reach the same API operations."
-        )
+        how = f"{missing.name} is not enabled. " + enable_hint(ctx.enabled_tools, [missing])
     return ToolHits(hits=hits, how_to_enable=how)
