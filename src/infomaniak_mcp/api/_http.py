@@ -3,7 +3,8 @@
 `HttpCore` owns one `httpx2.AsyncClient` with an injectable transport (the real network, a
 `MockTransport` in unit tests, an `ASGITransport` to the in-process sandbox) and does, for every
 request: authentication headers, the rate limiter, a hard deadline, retries, envelope unwrap and
-the mapping of failures onto `infomaniak_mcp.api.errors`. `ApiHttp` is the public API
+the mapping of failures onto `infomaniak_mcp.api.errors`, all within one overall deadline per
+logical request. `ApiHttp` is the public API
 (`https://api.infomaniak.com`, bearer token); `ManagerHttp` (in `manager.py`) is the
 cookie-authenticated manager surface.
 """
@@ -40,7 +41,7 @@ from infomaniak_mcp.api.errors import (
     ServerError,
     error_from_response,
 )
-from infomaniak_mcp.api.ratelimit import Clock, RateLimiter, Sleep
+from infomaniak_mcp.api.ratelimit import Clock, LimiterDeadline, RateLimiter, Sleep
 from infomaniak_mcp.config import TOKEN_HELP, Secret
 from infomaniak_mcp.safety.redact import redact_text, register_secret
 
@@ -52,6 +53,16 @@ M = TypeVar("M", bound=BaseModel)
 USER_AGENT = f"infomaniak-mcp/{__version__}"
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
+DEFAULT_REQUEST_DEADLINE = 90.0
+DEADLINE_CODE = "request_deadline"  # RequestTimeoutError.code when the overall deadline (not one attempt's) passed
+# 5xx answers that are not transient: retrying cannot help, so they are raised at once with this next step.
+PERMANENT_SERVER_ERRORS: dict[str, str] = {
+    "drive_is_in_maintenance_error": (
+        "This kDrive is locked or in maintenance (e.g. an unpaid invoice, or being moved); every operation "
+        "on it fails until that ends, so retrying now will not help. List the drives (in_maintenance, "
+        "maintenance_reason) or check it in the Manager."
+    ),
+}
 REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
 PageStyle = Literal["page", "offset", "cursor"]
 Params = Mapping[str, Any]
@@ -100,6 +111,7 @@ class HttpOptions(TypedDict, total=False):
     backoff_base: float
     backoff_cap: float
     max_retry_after: float
+    request_deadline: float | None
 
 
 class HttpCore:
@@ -125,8 +137,18 @@ class HttpCore:
       envelope) is raised at once as the matching error; never retried. Subclasses may add one
       surface-specific retry (the manager retries a 419 once after taking rotated cookies).
 
+    * **Permanent 5xx** (`PERMANENT_SERVER_ERRORS`, e.g. 503 `drive_is_in_maintenance_error`: the
+      kDrive is locked) — raised at once, never retried, with a next step saying why.
+
+    **Overall deadline**: one logical request — limiter queueing, every attempt, backoff sleeps and
+    `Retry-After` waits — ends within `request_deadline` seconds (default `max(90, timeout)`),
+    measured on `clock`. Each attempt runs under `min(timeout, time left)`; a limiter wait that
+    would end after the deadline gives up at once (`RequestTimeoutError`); a retry whose wait
+    would end after it is not made (the last failure is raised: a `RateLimitedError` keeps its
+    `retry_after`).
+
     So a call makes at most `max_retries + 1` attempts (+1 for a surface retry), each bounded by
-    `timeout`, with bounded sleeps in between: nothing can hang.
+    `timeout`, with bounded sleeps in between, all within `request_deadline`: nothing can hang.
     """
 
     def __init__(
@@ -144,9 +166,12 @@ class HttpCore:
         backoff_base: float = 1.0,
         backoff_cap: float = 30.0,
         max_retry_after: float = 120.0,
+        request_deadline: float | None = None,
     ) -> None:
         if timeout <= 0:
             raise ValueError("timeout must be positive")
+        if request_deadline is not None and request_deadline <= 0:
+            raise ValueError("request_deadline must be positive")
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
         self.base_url = base_url.rstrip("/")
@@ -155,6 +180,9 @@ class HttpCore:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.max_retry_after = max_retry_after
+        self.request_deadline = (
+            request_deadline if request_deadline is not None else max(DEFAULT_REQUEST_DEADLINE, timeout)
+        )
         self._clock = clock
         self._sleep = sleep
         self._rng = rng
@@ -231,24 +259,33 @@ class HttpCore:
         idempotent = method in IDEMPOTENT_METHODS
         query = _clean_params(params)
         body = json if json is not None or method not in _BODY_METHODS else {}
+        deadline = self._clock() + self.request_deadline
         retries = 0
         surface_retries = 0
         while True:
             try:
-                return await self._attempt(method, path, query, body, headers)
+                return await self._attempt(method, path, query, body, headers, deadline)
             except RateLimitedError as err:
                 wait = err.retry_after if err.retry_after is not None else self.backoff(retries)
                 self.limiter.penalize(self._clock() + min(wait, self.max_retry_after))
                 err.retry_after = wait
-                if retries >= self.max_retries or wait > self.max_retry_after:
+                if retries >= self.max_retries or wait > self.max_retry_after or self._clock() + wait > deadline:
                     raise self._convert(err) from None
                 retries += 1
                 log.info("429 on %s %s: retry %d after %.1f s", method, err.path, retries, wait)
             except (ServerError, RequestTimeoutError, ConnectionFailedError) as err:
-                retryable = not isinstance(err, ServerError) or err.status in RETRYABLE_STATUSES
+                if err.code == DEADLINE_CODE:
+                    raise self._convert(err) from None
+                retryable = not isinstance(err, ServerError) or (
+                    err.status in RETRYABLE_STATUSES and err.code not in PERMANENT_SERVER_ERRORS
+                )
+                if isinstance(err, ServerError) and err.code in PERMANENT_SERVER_ERRORS:
+                    err.hint = err.hint or PERMANENT_SERVER_ERRORS[err.code]
                 if not (idempotent and retryable and retries < self.max_retries):
                     raise self._convert(err) from None
                 delay = self.backoff(retries)
+                if self._clock() + delay >= deadline:
+                    raise self._convert(err) from None
                 retries += 1
                 log.info("%s on %s %s: retry %d after %.1f s", err.code, method, err.path, retries, delay)
                 await self._sleep(delay)
@@ -265,20 +302,31 @@ class HttpCore:
         query: dict[str, Any],
         body: Any,
         headers: Mapping[str, str] | None,
+        deadline: float,
     ) -> ApiResponse:
         await self._preflight()
-        await self.limiter.acquire()
+        where: dict[str, Any] = {"method": method, "path": path}
+        try:
+            await self.limiter.acquire(deadline)
+        except LimiterDeadline as exc:
+            raise self._deadline_error(f"{exc}; nothing was sent", where) from None
+        left = deadline - self._clock()
+        if left <= 0:
+            raise self._deadline_error("no time was left to send it", where)
+        limit = min(self.timeout, left)
         auth = self._auth_headers()
         request = self._client.build_request(
             method, path, params=query or None, json=body, headers={**auth, **(headers or {})}
         )
         import httpx2
 
-        where: dict[str, Any] = {"method": method, "path": request.url.path}
+        where["path"] = request.url.path
         try:
-            with anyio.fail_after(self.timeout):
+            with anyio.fail_after(limit):
                 response = await self._client.send(request)
         except TimeoutError:
+            if limit < self.timeout:
+                raise self._deadline_error(f"no complete answer in the {limit:.1f} s left", where) from None
             raise RequestTimeoutError(
                 description=f"no complete answer within the {self.timeout:g} s deadline", **where
             ) from None
@@ -291,6 +339,17 @@ class HttpCore:
             raise ConnectionFailedError(description=f"{type(exc).__name__}: {reason}", **where) from None
         self._observe(response)
         return self._interpret(response, method, request.url.path)
+
+    def _deadline_error(self, why: str, where: dict[str, Any]) -> RequestTimeoutError:
+        return RequestTimeoutError(
+            code=DEADLINE_CODE,
+            description=f"the request's overall deadline of {self.request_deadline:g} s passed: {why}",
+            hint=(
+                "The API is busy or rate-limited (queueing, retries and waits all count against the deadline); "
+                "nothing more will be sent for this call. Retry in a minute, or make fewer calls at once."
+            ),
+            **where,
+        )
 
     def _interpret(self, response: httpx2.Response, method: str, path: str) -> ApiResponse:
         status = response.status_code
@@ -520,7 +579,7 @@ class ApiHttp(HttpCore):
         sharing this one's token, transport, rate limiter, deadline and retry budget."""
         return cls(
             base_url, self._token, transport=self._transport, limiter=self.limiter,
-            timeout=self.timeout, max_retries=self.max_retries,
+            timeout=self.timeout, max_retries=self.max_retries, request_deadline=self.request_deadline,
         )
 
     async def _preflight(self) -> None:

@@ -13,6 +13,10 @@ A 429 from the server means our view of the window was wrong (another client usi
 token, or a tighter per-route limit): `penalize(until)` makes every waiter of the token wait
 until that time.
 
+`acquire(deadline=t)` gives up with `LimiterDeadline` (leaving the queue, no grant) rather than
+be granted after `t` (a time on the limiter's clock): as soon as it is the head and its wait
+would end after `t`, or when `t` passes while it is still queued behind others.
+
 `limiter_for(fingerprint, rate)` hands out one shared limiter per API token; the key is a hash
 of the token (`token_fingerprint`), never the token itself.
 """
@@ -29,6 +33,15 @@ import anyio
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
+
+
+class LimiterDeadline(TimeoutError):
+    """`acquire(deadline=…)` could not be granted before its deadline; `wait` is what it still needed."""
+
+    def __init__(self, wait: float | None = None) -> None:
+        more = f" (it needed {wait:.1f} s more)" if wait is not None else " (still queued behind other requests)"
+        super().__init__(f"the rate limiter could not grant the request before its deadline{more}")
+        self.wait = wait
 
 
 class RateLimiter:
@@ -81,17 +94,27 @@ class RateLimiter:
             wait = max(wait, oldest_in_window + self.per - now)
         return max(wait, 0.0)
 
-    async def acquire(self) -> None:
-        """Wait for this caller's turn, then record a grant."""
+    async def acquire(self, deadline: float | None = None) -> None:
+        """Wait for this caller's turn, then record a grant (`LimiterDeadline` if not by `deadline`)."""
         ticket = anyio.Event()
         self._queue.append(ticket)
         try:
             if self._queue[0] is not ticket:
-                await ticket.wait()
+                if deadline is None:
+                    await ticket.wait()
+                else:
+                    try:
+                        # the clock that moves while queued is the event loop's (the waits ahead are real)
+                        with anyio.fail_after(max(deadline - self._clock(), 0.0)):
+                            await ticket.wait()
+                    except TimeoutError:
+                        raise LimiterDeadline() from None
             while True:
                 wait = self.delay()
                 if wait <= 0:
                     break
+                if deadline is not None and self._clock() + wait > deadline:
+                    raise LimiterDeadline(wait)
                 await self._sleep(wait)
             self._grants.append(self._clock())
             while len(self._grants) > self._rate:
