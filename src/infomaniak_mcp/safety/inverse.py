@@ -21,13 +21,21 @@ Built in: DNS records. Operation parameters (the DNS tools build steps with exac
 
 A record value is the API's record object: `{id, source, type, target, ttl, …}`. Resource ids:
 `dns_zone_resource(zone)` = `dns:<zone>`, `dns_record_resource(zone, id)` = `dns:<zone>/records/<id>`.
+
+The DNS record reader returns `RecordGone(records)` (absent, with the zone's records now) rather
+than None for a record that no longer exists, so undoing a deletion can refuse before confirmation
+when its name is taken again: an identical record re-created by hand, a CNAME now at that name, or
+(for a deleted CNAME) any record there. The records the same undo removes or restores first (later
+steps of the entry) are taken into account (`RecordGone.after_undoing`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
+from infomaniak_mcp.domain.dns_records import canonical_target
 from infomaniak_mcp.safety.plan import AppliedStep, DiffEntry, Plan, Risk, Step, canonical_json, fingerprint
 
 
@@ -79,6 +87,7 @@ def is_reversible(applied: Sequence[AppliedStep]) -> bool:
 
 def generic_drift(applied: AppliedStep, current: Any) -> str | None:
     """Default drift check: the current value must equal the recorded post-state (volatile fields ignored)."""
+    current = present(current)
     if fingerprint(applied.after) == fingerprint(current):
         return None
     if current is None:
@@ -94,12 +103,15 @@ def drift_reasons(applied: Sequence[AppliedStep], current: Mapping[str, Any]) ->
     A resource missing from `current` is reported: the caller must fetch every resource it undoes.
     """
     reasons: list[str] = []
-    for item in applied:
+    for index, item in enumerate(applied):
         if item.resource not in current:
             reasons.append(f"{item.resource}: current state was not read")
             continue
+        value = current[item.resource]
+        if isinstance(value, RecordGone):  # undo runs last first: see the zone as the later inverses leave it
+            value = value.after_undoing(applied[index + 1:])
         inverse = get_inverse(item.step.operation)
-        reason = (inverse.drift if inverse else generic_drift)(item, current[item.resource])
+        reason = (inverse.drift if inverse else generic_drift)(item, value)
         if reason:
             reasons.append(reason)
     return reasons
@@ -132,7 +144,7 @@ def build_inverse_plan(
             skipped.append(index)
             continue
         steps.extend(inverse_steps)
-        now = state.get(item.resource, item.after)
+        now = present(state.get(item.resource, item.after))
         diff.append(DiffEntry(resource=item.resource, before=now, after=item.before))
         if now is not None:
             risk = "high"
@@ -147,7 +159,7 @@ def build_inverse_plan(
         risk=risk,
         resources=resources,
         target_name=target_name,
-        fingerprint=fingerprint({r: state.get(r) for r in sorted({a.resource for a in applied})}),
+        fingerprint=fingerprint({r: present(state.get(r)) for r in sorted({a.resource for a in applied})}),
         reversible=all(get_inverse(s.operation) is not None for s in steps),
     )
     return plan, sorted(skipped)
@@ -156,6 +168,56 @@ def build_inverse_plan(
 # -- DNS records -----------------------------------------------------------------------------
 
 DNS_RECORD_FIELDS = ("source", "type", "target", "ttl")
+
+
+@dataclass(frozen=True)
+class RecordGone:
+    """A DNS record that no longer exists, and the records of its zone now (`{id, source, type, target, ttl}`).
+
+    Absent everywhere (`present(value)` is None): risk, diff and fingerprints see None.
+    """
+
+    records: tuple[Mapping[str, Any], ...] = ()
+
+    def after_undoing(self, later: Sequence[AppliedStep]) -> RecordGone:
+        """The zone once the inverses of `later` steps (run before this one's) are applied: their created
+        records deleted, updated ones restored, deleted ones back."""
+        created = {_id(a.after) for a in later if a.step.operation == "dns.create_record"}
+        restored = {_id(a.before): a.before for a in later
+                    if a.step.operation == "dns.update_record" and isinstance(a.before, Mapping)}
+        back = [a.before for a in later if a.step.operation == "dns.delete_record" and isinstance(a.before, Mapping)]
+        kept = [restored.get(_id(r), r) for r in self.records if _id(r) not in created]
+        return RecordGone(tuple(kept) + tuple(back))
+
+
+def present(value: Any) -> Any:
+    """`value`, or None for a `RecordGone` (the resource does not exist)."""
+    return None if isinstance(value, RecordGone) else value
+
+
+def _id(record: Any) -> Any:
+    return record.get("id") if isinstance(record, Mapping) else None
+
+
+def _name_taken(deleted: Any, gone: RecordGone) -> str | None:
+    """Why re-creating `deleted` would collide with the zone now (None: its place is free)."""
+    if not isinstance(deleted, Mapping):
+        return None
+    source, rtype = str(deleted.get("source", "")).lower(), str(deleted.get("type", ""))
+    target = canonical_target(rtype, str(deleted.get("target", "")))
+    there = [r for r in gone.records if str(r.get("source", "")).lower() == source]
+    name = "the apex" if source == "." else repr(source)
+    for r in there:
+        if r.get("type") == rtype and canonical_target(rtype, str(r.get("target", ""))) == target:
+            return (f"an identical record {_describe(r)} was created again since (id {r.get('id')}): "
+                    "re-creating the deleted one would duplicate it")
+    cname = next((r for r in there if r.get("type") == "CNAME"), None)
+    if cname is not None:
+        return f"a CNAME now stands at {name} ({_describe(cname)}, id {cname.get('id')}): it must be alone there"
+    if rtype == "CNAME" and there:
+        types = ", ".join(sorted({str(r.get("type")) for r in there}))
+        return f"{name} now has other records ({types}): the deleted CNAME cannot stand next to them"
+    return None
 
 
 def dns_zone_resource(zone: str) -> str:
@@ -192,7 +254,11 @@ class _DnsRecordInverse:
     def drift(self, applied: AppliedStep, current: Any) -> str | None:
         after = applied.after
         if after is None:
-            return None if current is None else f"DNS record {applied.resource} exists again"
+            if present(current) is not None:
+                return f"DNS record {applied.resource} exists again"
+            taken = _name_taken(applied.before, current) if isinstance(current, RecordGone) else None
+            return f"DNS record {applied.resource} cannot be re-created: {taken}" if taken else None
+        current = present(current)
         if current is None:
             return f"DNS record {applied.resource} no longer exists"
         if not isinstance(after, Mapping) or not isinstance(current, Mapping):

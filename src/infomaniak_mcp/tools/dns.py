@@ -26,7 +26,7 @@ from infomaniak_mcp.domain.dns_records import (
     validate_record,
 )
 from infomaniak_mcp.safety.executor import StepResult
-from infomaniak_mcp.safety.inverse import dns_record_resource, dns_zone_resource
+from infomaniak_mcp.safety.inverse import RecordGone, dns_record_resource, dns_zone_resource
 from infomaniak_mcp.safety.operations import OperationContext, operation, resource_reader
 from infomaniak_mcp.safety.plan import DiffEntry, Plan, Step, diff_fields, fingerprint
 from infomaniak_mcp.server.context import ToolContext
@@ -344,8 +344,16 @@ async def _apply_delete_record(op: OperationContext, params: dict[str, Any]) -> 
 
 
 @resource_reader("dns", r"^dns:(?P<zone>[^/]+)/records/(?P<record_id>\d+)$")
-async def _read_record(api: InfomaniakApi, zone: str, record_id: str) -> dict[str, Any] | None:
+async def _read_record(api: InfomaniakApi, zone: str, record_id: str) -> dict[str, Any] | RecordGone | None:
+    """The record; when it is gone, `RecordGone` with the zone's records (undoing a deletion checks that
+    its name is still free); None when the zone is gone too."""
     try:
         return record_value(await api.dns.get_record(zone, int(record_id)))
     except NotFoundError:
+        pass
+    try:
+        page = await api.dns.list_records(zone, max_items=MAX_RECORDS)
+    except NotFoundError:
         return None
+    fields = ("id", "source", "type", "target", "ttl")
+    return RecordGone(tuple({k: getattr(r, k) for k in fields} for r in page.items))
