@@ -38,9 +38,9 @@ async def test_replayed_token(tmp_path: Path, transport: str, era: str) -> None:
     assert ("dns_create_record", "rejected", "token_already_used") in bench.audit_phases()
 
 
-async def test_expired_token(tmp_path: Path) -> None:
+async def test_expired_token(tmp_path: Path, transport: str, era: str) -> None:
     bench = WriteBench(tmp_path, ttl=60)
-    async with connect_writes(bench.server(), "memory", "legacy") as client:
+    async with connect_writes(bench.server(), transport, era) as client:
         token = await plan(client, "dns_create_record", create_args())
         before = bench.state_dump()
         bench.clock.advance(61)
@@ -172,10 +172,21 @@ async def test_state_changed_between_plan_and_apply(tmp_path: Path, transport: s
     assert ("dns_update_record", "plan", "stale") in bench.audit_phases()
 
 
-async def test_two_concurrent_applies_of_one_token(tmp_path: Path, transport: str) -> None:
+async def single_apply_dump(tmp_path: Path) -> str:
+    """The sandbox state after ONE plan + apply of `create_args()` (the reference for concurrent applies)."""
     bench = WriteBench(tmp_path)
+    async with connect_writes(bench.server(), "memory", "legacy") as client:
+        token = await plan(client, "dns_create_record", create_args())
+        result = await client.call_tool("dns_create_record", {**create_args(), "confirmation_token": token})
+    assert structured(result)["status"] == "applied"
+    return bench.state_dump()
+
+
+async def test_two_concurrent_applies_of_one_token(tmp_path: Path, transport: str, era: str) -> None:
+    reference = await single_apply_dump(tmp_path / "reference")
+    bench = WriteBench(tmp_path / "concurrent")
     results: list[Any] = []
-    async with connect_writes(bench.server(), transport, "legacy") as client:
+    async with connect_writes(bench.server(), transport, era) as client:
         token = await plan(client, "dns_create_record", create_args())
 
         async def apply() -> None:
@@ -191,6 +202,7 @@ async def test_two_concurrent_applies_of_one_token(tmp_path: Path, transport: st
             refused(result, "already_used")
     created = [r for r in bench.records().values() if r["source"] == "attack"]
     assert len(created) == 1
+    assert bench.state_dump() == reference, "four applies of one token must leave exactly what one apply leaves"
 
 
 async def test_tokens_never_reach_the_audit_log_or_the_server_log(
