@@ -375,3 +375,42 @@ async def test_risk_of_generic_writes_by_what_is_known(tmp_path: Path) -> None:
     assert plans["created"]["diff"][0]["resource"].endswith("(new)")
     assert plans["created"]["summary"].startswith('POST http://sandbox.localhost/1/kmeet/rooms {"attendees":')
     assert '"password":"[redacted]"' in plans["created"]["summary"]  # the exact request, secrets hidden
+
+
+async def test_kchat_lists_come_complete_across_mattermost_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infomaniak_mcp.sandbox.generated import KCHAT_LIST_SIZE
+    from infomaniak_mcp.spec import describe
+
+    bench = ApiBench(tmp_path)
+    path = "/api/v4/teams/{team_id}/members"
+    args = {"path": path, "path_params": {"team_id": "t1"}, "team": "demo"}
+    async with connect(bench.server(), "memory", "legacy") as client:
+        mark = len(bench.recorder)
+        whole = structured(await client.call_tool("api_call", args))
+        one_request = [dict(e.query) for e in bench.sent_since(mark)]
+        monkeypatch.setattr(describe, "MATTERMOST_PAGE_SIZE", 50)
+        mark = len(bench.recorder)
+        paged = structured(await client.call_tool("api_call", args))
+        pages = [(e.query["page"], e.query["per_page"]) for e in bench.sent_since(mark)]
+        capped = structured(await client.call_tool("api_call", {**args, "max_items": 70}))
+        asked = structured(await client.call_tool("api_call", {**args, "query": {"page": 1, "per_page": 100}}))
+    assert KCHAT_LIST_SIZE > 60
+    assert (whole["count"], whole["truncated"]) == (KCHAT_LIST_SIZE, False)
+    assert one_request == [{"page": ["0"], "per_page": ["200"]}]
+    assert len({json.dumps(item, sort_keys=True) for item in whole["data"]}) == KCHAT_LIST_SIZE  # no page twice
+    assert pages == [(["0"], ["50"]), (["1"], ["50"]), (["2"], ["50"])]
+    assert paged["data"] == whole["data"]
+    assert (capped["count"], capped["truncated"]) == (70, True)
+    assert asked["count"] == KCHAT_LIST_SIZE - 100  # explicit paging: that page only
+    assert "more may exist" in (asked["note"] or "")
+
+
+async def test_paged_reads_that_are_not_walked_say_more_pages_may_exist(tmp_path: Path) -> None:
+    bench = ApiBench(tmp_path)
+    async with connect(bench.server(), "memory", "legacy") as client:
+        consumptions = structured(await client.call_tool("api_call", {"path": "/1/ai/1/consumptions"}))
+        me = structured(await client.call_tool("api_call", {"path": "/api/v4/users/me", "team": "demo"}))
+    assert "more may exist" in consumptions["note"]
+    assert me["data"]["create_at"] >= 10**12  # Mattermost times are milliseconds

@@ -20,6 +20,9 @@ with account "current"). For a request the generated routes take, in order:
 6. the answer is the documented success status with a body generated from the schema
    (`spec.sample`): deterministic and valid against the spec. Lists are one item; paging members
    agree with it (`page` > 1 or `skip` > 0 → empty list); `return=total` answers the count.
+   kChat (Mattermost) lists that take `page` are a collection of `KCHAT_LIST_SIZE` items (ids
+   numbered) served page by page: `page` from 0, `per_page` default 60, at most 200; kChat
+   timestamps are in milliseconds.
    Non-JSON answers (downloads) carry a small fixed body of the documented content type.
 
 Nothing is stored: a generated `POST` creates nothing the stateful routes can see.
@@ -54,6 +57,12 @@ BINARY_BODIES = {
     "image/*": b"\x89PNG\r\n\x1a\n",
     "application/zip": b"PK\x05\x06" + b"\x00" * 18,
 }
+
+
+KCHAT_LIST_SIZE = 130
+"""Items of a generated kChat list: more than one default page (60), less than one full page (200)."""
+KCHAT_PER_PAGE = 60
+KCHAT_MAX_PER_PAGE = 200
 
 
 class SpecTemplate:
@@ -103,6 +112,30 @@ def _page_members(body: dict[str, Any], query: dict[str, str]) -> None:
         body["cursor"] = ""
 
 
+IDENTITY_FIELDS = ("id", "user_id", "channel_id", "name")
+
+
+def _numbered(item: Any, index: int) -> Any:
+    """The sample item made distinct: its identifying field numbered."""
+    if isinstance(item, dict):
+        key = next((k for k in IDENTITY_FIELDS if isinstance(item.get(k), str)), None)
+        if key is not None:
+            return {**item, key: f"{item[key]}{index:03d}"}
+    return item
+
+
+def _mattermost_page(op: Operation, items: list[Any], query: dict[str, str]) -> list[Any]:
+    """One page of a `KCHAT_LIST_SIZE`-item collection built from the sample item (Mattermost paging)."""
+    size_name = next((n for n in ("per_page", "pageSize") if op.param(n) is not None), None)
+    if not items or op.param("page") is None or size_name is None:
+        return items
+    page = int(query["page"]) if query.get("page", "").isdigit() else 0
+    asked = int(query[size_name]) if query.get(size_name, "").isdigit() else 0
+    per_page = min(asked or KCHAT_PER_PAGE, KCHAT_MAX_PER_PAGE)
+    start = page * per_page
+    return [_numbered(items[0], n) for n in range(start, min(start + per_page, KCHAT_LIST_SIZE))]
+
+
 def answer(op: Operation, query: dict[str, str]) -> Response:
     """The generated success answer of `op` (see the module docstring, step 6)."""
     spec = load_spec()
@@ -118,7 +151,9 @@ def answer(op: Operation, query: dict[str, str]) -> Response:
         if op.is_kchat:
             return Response(b"sandbox", status_code=status, media_type="application/octet-stream")
         return JSONResponse({"result": "success", "data": None}, status_code=status)
-    body = sample_value(spec, schema, lenient=True)
+    body = sample_value(spec, schema, lenient=True, millis=op.is_kchat)
+    if isinstance(body, list) and op.is_kchat:
+        body = _mattermost_page(op, body, query)
     if isinstance(body, dict) and not op.is_kchat:
         _page_members(body, query)
         if query.get("return") == "total" and op.param("return") is not None:

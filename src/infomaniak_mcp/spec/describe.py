@@ -13,13 +13,18 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from infomaniak_mcp.spec.model import KCHAT_HOST, ApiSpec, Operation, PageStyle
 from infomaniak_mcp.spec.scopes import scope_label
 from infomaniak_mcp.spec.validate import object_fields, types_of
 
 DEFAULT_DEPTH = 3
+CallPageStyle = PageStyle | Literal["mattermost"]
+"""How api_call walks a list: the API's own styles (`ApiHttp.paginate`), or Mattermost's (kChat)."""
+MATTERMOST_PAGE_SIZE = 200
+"""kChat (Mattermost): `page` from 0, `per_page` default 60, at most 200."""
+PAGING_NAMES = frozenset({"page", "per_page", "pageSize", "limit", "skip", "cursor"})
 MAX_ENUM = 25
 MAX_PROPERTIES = 40
 MAX_BRANCHES = 5
@@ -86,12 +91,25 @@ def response_shape(spec: ApiSpec, op: Operation) -> ResponseShape:
     return ResponseShape(op.success_status, kind, enveloped, data, paginated, _is_array(spec, data))
 
 
-def pagination_style(spec: ApiSpec, op: Operation) -> PageStyle | None:
+def mattermost_size_param(op: Operation) -> str | None:
+    """The page-size parameter of a Mattermost list (`per_page`, `pageSize` on a few routes)."""
+    return next((name for name in ("per_page", "pageSize") if op.param(name) is not None), None)
+
+
+def documents_paging(op: Operation) -> bool:
+    """Whether the operation takes paging parameters (pages may exist beyond one answer)."""
+    return op.method == "GET" and any(p.name in PAGING_NAMES for p in op.params_in("query"))
+
+
+def pagination_style(spec: ApiSpec, op: Operation) -> CallPageStyle | None:
     """How `api_call` walks every page of a GET list (None: one request)."""
-    if op.method != "GET" or op.is_kchat:
+    if op.method != "GET":
         return None
     names = {p.name for p in op.params_in("query")}
     shape = response_shape(spec, op)
+    if op.is_kchat:
+        paged = "page" in names and mattermost_size_param(op) is not None
+        return "mattermost" if paged and shape.is_list else None
     if not shape.enveloped or not shape.is_list:
         return None
     if "cursor" in names:
@@ -103,7 +121,9 @@ def pagination_style(spec: ApiSpec, op: Operation) -> PageStyle | None:
     return None
 
 
-def max_page_size(op: Operation, style: PageStyle, default: int = 100) -> int:
+def max_page_size(op: Operation, style: CallPageStyle, default: int = 100) -> int:
+    if style == "mattermost":
+        return MATTERMOST_PAGE_SIZE
     name = "per_page" if style == "page" else "limit"
     param = op.param(name)
     maximum = param.schema.get("maximum") if param else None
@@ -231,10 +251,13 @@ def _describe(spec: ApiSpec, op: Operation, depth: int, max_properties: int) -> 
     if shape.enveloped:
         response["envelope"] = "{result: 'success', data: …}"
     style = pagination_style(spec, op)
-    if style:
+    if style == "mattermost":
+        response["paginated"] = "page from 0, per_page ≤ 200 (api_call fetches every page)"
+    elif style:
         response["paginated"] = f"{style} (api_call fetches every page)"
-    elif shape.paginated:
-        response["paginated"] = "page (pass page/per_page)"
+    elif shape.paginated or documents_paging(op):
+        first = "0" if op.is_kchat else "1"
+        response["paginated"] = f"one page per call: pass page (from {first}) and per_page to read the others"
     if shape.data is not None:
         response["data"] = renderer.render(shape.data)
     out["response"] = response

@@ -2,7 +2,7 @@
 
 `Sampler(spec).value(schema)` returns a value valid against the schema, the same every time:
 enums take their first value, formats a canned example (`date-time`, `email`, `uuid`, `ipv4`…;
-`timestamp` integers are 2025-01-15 10:00 UTC), patterns the documented example or the first
+`timestamp` integers are 2025-01-15 10:00 UTC, in milliseconds for kChat), patterns the documented example or the first
 of a few candidates that matches, numbers the smallest sensible value within bounds, arrays one
 item, objects every required field plus, near the top, the optional ones. `oneOf` takes the
 first branch whose example matches no other branch. Optional fields whose schema cannot be
@@ -55,9 +55,12 @@ class Unsatisfiable(ValueError):
 
 class Sampler:
     def __init__(
-        self, spec: ApiSpec, *, max_depth: int = 8, optional_depth: int = OPTIONAL_DEPTH, lenient: bool = False
+        self, spec: ApiSpec, *, max_depth: int = 8, optional_depth: int = OPTIONAL_DEPTH, lenient: bool = False,
+        millis: bool = False,
     ) -> None:
         self.spec = spec
+        self.millis = millis
+        """Timestamps in milliseconds (kChat/Mattermost) instead of seconds."""
         self.max_depth = max_depth
         self.optional_depth = optional_depth
         self.lenient = lenient
@@ -195,7 +198,8 @@ class Sampler:
         default = node.get("default")
         if isinstance(default, int) and not isinstance(default, bool) and not check(default, node, self.spec, name):
             return default
-        start = TIMESTAMP if node.get("format") == "timestamp" or name.endswith("_at") else 1
+        stamp = TIMESTAMP * 1000 if self.millis else TIMESTAMP
+        start = stamp if node.get("format") == "timestamp" or name.endswith("_at") else 1
         return int(self._number_bounds(node, start))
 
     def _number(self, node: Mapping[str, Any], name: str, depth: int) -> float:
@@ -252,15 +256,18 @@ class Sampler:
 _SAFE_NAME = re.compile(r"[^a-z0-9_]+")
 
 
-def sample_value(spec: ApiSpec, schema: Any, name: str = "", *, lenient: bool = False) -> Any:
-    """`Sampler(spec).value(schema, name)`; with `lenient`, falls back to a best-effort value."""
+def sample_value(
+    spec: ApiSpec, schema: Any, name: str = "", *, lenient: bool = False, millis: bool = False
+) -> Any:
+    """`Sampler(spec).value(schema, name)`; with `lenient`, falls back to a best-effort value;
+    `millis`: timestamps in milliseconds (kChat)."""
     clean = _SAFE_NAME.sub("_", name.lower())
     try:
-        return Sampler(spec).value(schema, clean)
+        return Sampler(spec, millis=millis).value(schema, clean)
     except Unsatisfiable:
         if not lenient:
             raise
-    return Sampler(spec, lenient=True).value(schema, clean)
+    return Sampler(spec, lenient=True, millis=millis).value(schema, clean)
 
 
 def example_call(spec: ApiSpec, op: Operation) -> dict[str, Any]:

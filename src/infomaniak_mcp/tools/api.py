@@ -41,7 +41,10 @@ from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import ToolOutput, all_specs, get_spec, tool
 from infomaniak_mcp.spec.describe import (
     DEFAULT_DEPTH,
+    PAGING_NAMES,
     describe_operation,
+    documents_paging,
+    mattermost_size_param,
     max_page_size,
     pagination_style,
     response_shape,
@@ -58,7 +61,9 @@ MAX_ITEMS = 1000
 MAX_DATA_CHARS = 40_000
 MAX_AFTER_CHARS = 4_000
 MAX_BODY_SHOWN = 2_000
-PAGING_PARAMS = frozenset({"page", "per_page", "limit", "skip", "cursor", "return"})
+PAGING_PARAMS = PAGING_NAMES | {"return"}
+MAX_PAGES = 50
+"""Hard cap on the pages one Mattermost list walk requests (besides `max_items`)."""
 RISKY_WORDS = ("delete", "remove", "cancel", "terminate", "destroy", "purge", "reset", "wipe", "empty", "revoke")
 
 Product = Literal[
@@ -130,6 +135,28 @@ async def send(
         return await raw.request(method, path, params=query, json=json_body)
     finally:
         await raw.aclose()
+
+
+async def mattermost_pages(
+    api: InfomaniakApi, op: Operation, call: PreparedCall, page_size: int, max_items: int
+) -> tuple[Any, bool]:
+    """Every page of a kChat list: `page` from 0 with `per_page` items, until a short page (or the caps).
+
+    Returns (items, truncated); an answer that is not a list is returned as is.
+    """
+    size_name = mattermost_size_param(op) or "per_page"
+    items: list[Any] = []
+    for page in range(MAX_PAGES):
+        query = {**call.query, "page": str(page), size_name: str(page_size)}
+        response = await send(api, op, "GET", call.path, query, None, call.team)
+        if not isinstance(response.data, list):
+            return response.data, False
+        items.extend(response.data)
+        if len(items) > max_items:
+            return items[:max_items], True
+        if len(response.data) < page_size:
+            return items, False
+    return items, True
 
 
 # ---- shared helpers ----------------------------------------------------------------------------------
@@ -377,15 +404,18 @@ async def api_call(
     paging_given = bool(PAGING_PARAMS & {k.split("[", 1)[0] for k in call.query})
     count = total = None
     truncated = False
-    if style is not None and not paging_given:
+    data: Any
+    if style is None or paging_given:
+        response = await send(ctx.api, op, "GET", call.path, call.query, None, call.team)
+        data, total = response.data, response.total
+    elif style == "mattermost":
+        data, truncated = await mattermost_pages(ctx.api, op, call, max_page_size(op, style), max_items)
+    else:
         page = await ctx.api.http.paginate(
             call.path, call.query, style=style, page_size=max_page_size(op, style), max_items=max_items
         )
-        data: Any = page.items
+        data = page.items
         total, truncated = page.total, page.truncated
-    else:
-        response = await send(ctx.api, op, "GET", call.path, call.query, None, call.team)
-        data, total = response.data, response.total
     if isinstance(data, list):
         if len(data) > max_items:
             data, truncated = data[:max_items], True
@@ -396,6 +426,9 @@ async def api_call(
     notes = []
     if truncated or cut:
         notes.append("Answer cut: narrow it with the documented filters (see api_describe_operation) or max_items.")
+    if (style is None or paging_given) and documents_paging(op) and not _last_page(data):
+        first = "0" if op.is_kchat else "1"
+        notes.append(f"This is one page: more may exist; pass page (from {first}) and per_page to read the others.")
     covers, missing = coverage(ctx, op.key)
     if covers:
         notes.append(f"{', '.join(covers)} gives a concise view of this.")
@@ -411,6 +444,17 @@ async def api_call(
         note=" ".join(notes) or None,
         covered_by=covers,
     )
+
+
+def _last_page(data: Any) -> bool:
+    """Whether a one-page answer says it is the last one (`has_next`/`has_more` false, or pages ≤ 1)."""
+    if not isinstance(data, dict):
+        return False
+    for key in ("has_next", "has_more"):
+        if data.get(key) is False:
+            return True
+    pages = data.get("pages")
+    return isinstance(pages, int) and pages <= 1
 
 
 # ---- api_call_write (plan; the server confirms and applies) ------------------------------------------

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import json
 
-from infomaniak_mcp.spec.describe import MAX_CHARS, describe_operation, max_page_size, pagination_style
+from infomaniak_mcp.spec.describe import (
+    MAX_CHARS,
+    describe_operation,
+    documents_paging,
+    max_page_size,
+    pagination_style,
+)
 from infomaniak_mcp.spec.model import ApiSpec
 
 
@@ -76,6 +82,21 @@ def test_pagination_styles(api_spec: ApiSpec) -> None:
     assert pagination_style(api_spec, op(api_spec, "GET", "/3/drive/{drive_id}/files/{file_id}/files")) == "cursor"
     assert pagination_style(api_spec, op(api_spec, "GET", "/2/zones/{zone}")) is None
     assert pagination_style(api_spec, op(api_spec, "POST", "/2/zones/{zone}/records")) is None
-    assert pagination_style(api_spec, op(api_spec, "GET", "/api/v4/users")) is None  # kChat: 0-based, no envelope
+    users = op(api_spec, "GET", "/api/v4/users")
+    assert pagination_style(api_spec, users) == "mattermost"  # kChat: page from 0, plain array
+    assert max_page_size(users, "mattermost") == 200
+    assert pagination_style(api_spec, op(api_spec, "GET", "/api/v4/users/{user_id}/channel_members")) == "mattermost"
+    assert pagination_style(api_spec, op(api_spec, "GET", "/api/v4/users/me/top/dms")) is None  # has_next object
     drive_users = op(api_spec, "GET", "/2/drive/{drive_id}/users")
     assert max_page_size(drive_users, "page") == 100
+
+
+def test_paged_operations_that_are_not_walked_say_so(api_spec: ApiSpec) -> None:
+    for method, path in [("GET", "/1/ai/{product_id}/consumptions"), ("GET", "/api/v4/users/me/top/dms"),
+                         ("GET", "/2/drive/{drive_id}/activities/reports/{report_id}")]:
+        target = op(api_spec, method, path)
+        assert pagination_style(api_spec, target) is None
+        assert documents_paging(target)
+        assert "one page per call" in describe_operation(api_spec, target)["response"]["paginated"]
+    walked = describe_operation(api_spec, op(api_spec, "GET", "/api/v4/channels"))["response"]["paginated"]
+    assert walked.startswith("page from 0")
