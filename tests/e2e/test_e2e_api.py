@@ -30,6 +30,7 @@ from infomaniak_mcp.server.app import build_server, sandbox_settings
 from infomaniak_mcp.server.registry import select_tools
 from infomaniak_mcp.spec.model import Operation, load_spec
 from infomaniak_mcp.spec.sample import example_call
+from infomaniak_mcp.spec.validate import prepare_call
 
 pytestmark = pytest.mark.anyio
 ZONE = "alpage-digital.ch"
@@ -414,3 +415,31 @@ async def test_paged_reads_that_are_not_walked_say_more_pages_may_exist(tmp_path
         me = structured(await client.call_tool("api_call", {"path": "/api/v4/users/me", "team": "demo"}))
     assert "more may exist" in consumptions["note"]
     assert me["data"]["create_at"] >= 10**12  # Mattermost times are milliseconds
+
+
+async def test_a_method_the_path_does_not_take_points_to_the_right_tool(tmp_path: Path) -> None:
+    bench = ApiBench(tmp_path)
+    async with connect(bench.server(), "memory", "legacy") as client:
+        mark = len(bench.recorder)
+        read = structured(await client.call_tool("api_call", {"path": "/1/kmeet/rooms"}))
+        write = structured(await client.call_tool("api_call_write", {"method": "POST", "path": "/2/zones/x.ch/exists"}))
+        assert not bench.sent_since(mark)
+    assert read["details"][0]["attribute"] == "method"
+    assert "use api_call_write" in read["next_step"]
+    assert "Fix method" not in read["next_step"]  # api_call has no method parameter
+    assert "use api_call for GET" in write["next_step"]
+
+
+def test_kchat_goes_to_the_official_team_host_with_the_official_api_url() -> None:
+    from infomaniak_mcp.config import DEFAULT_API_URL
+    from infomaniak_mcp.tools.api import full_request, kchat_base_url
+
+    assert kchat_base_url(DEFAULT_API_URL, "acme") == "https://acme.kchat.infomaniak.com"
+    assert kchat_base_url(DEFAULT_API_URL + "/", "acme") == "https://acme.kchat.infomaniak.com"
+    assert kchat_base_url("http://127.0.0.1:8080/", "acme") == "http://127.0.0.1:8080"  # sandbox: itself
+    spec = load_spec()
+    call = prepare_call(spec, "POST", "/api/v4/channels", team="acme",
+                        body={"team_id": "t", "name": "x", "display_name": "X", "type": "O"})
+    assert full_request(call, DEFAULT_API_URL).startswith("POST https://acme.kchat.infomaniak.com/api/v4/channels {")
+    listed = prepare_call(spec, "GET", "/api/v4/channels", team="acme", query={"per_page": 200})
+    assert full_request(listed, DEFAULT_API_URL) == "GET https://acme.kchat.infomaniak.com/api/v4/channels?per_page=200"

@@ -196,6 +196,15 @@ def refused(error: CallRefused) -> InvalidArgumentError:
     hint = None
     if error.suggestions:
         hint = "Nothing was sent. Closest documented operations: " + "; ".join(error.suggestions)
+    method = next((p for p in error.problems if p.field == "method" and p.allowed), None)
+    if method is not None:
+        allowed = [str(m) for m in method.allowed or ()]
+        writes = [m for m in allowed if m != "GET"]
+        if "GET" not in allowed:
+            hint = f"Nothing was sent. This path takes {', '.join(writes)}: use api_call_write with that method."
+        else:
+            others = f" or api_call_write with method={'/'.join(writes)}" if writes else ""
+            hint = f"Nothing was sent. This path takes {', '.join(allowed)}: use api_call for GET{others}."
     return InvalidArgumentError(description=str(error), details=details, hint=hint)
 
 
