@@ -165,6 +165,108 @@ async def test_moving_away_switches_dnssec_off_first(bench: WriteBench) -> None:
     assert restored["options"]["dnssec"] is True
 
 
+async def test_moving_a_signed_domain_away_removes_the_ds_first_unasked(bench: WriteBench) -> None:
+    """Nameservers only, DNSSEC on at Infomaniak: the DS would point at keys the new servers lack."""
+    arguments = {"domain": "alpage-digital.ch", "nameservers": ["ns1.example.net", "ns2.example.net"]}
+    signed = bench.state.domains["alpage-digital.ch"]
+    ds_before = list(signed["_dnssec_data"])
+    async with connect_writes(server(bench), "memory", "legacy") as client:
+        planned = await call(client, "domain_set_delegation", arguments)
+        plan = planned["plan"]
+        assert [s["operation"] for s in plan["steps"]] == ["domain.disable_dnssec", "domain.set_nameservers"]
+        assert "DNSSEC is switched off before the move: the DS at the registry matches Infomaniak's keys" in (
+            plan["summary"])
+        assert "dnssec=true, ds_records" in plan["summary"]
+        assert "DS TTL" in plan["steps"][0]["description"]
+        ds = next(d for d in plan["diff"] if d["field"] == "ds")
+        assert ds["resource"] == "domain:alpage-digital.ch/dnssec"
+        assert ds["before"]
+        assert ds["after"] == []
+        applied = await confirm(client, "domain_set_delegation", arguments)
+        assert signed["options"]["dnssec"] is False
+        assert signed["_nameservers"] == ["ns1.example.net", "ns2.example.net"]
+        await confirm(client, "history_undo", {"history_id": applied["history_id"]})
+    assert sorted(signed["_nameservers"]) == sorted(INFOMANIAK_NS)
+    assert signed["options"]["dnssec"] is True
+    assert signed["_dnssec_data"] == ds_before
+
+
+async def test_moving_away_with_the_new_ds_replaces_it_and_undoes(bench: WriteBench) -> None:
+    arguments: dict[str, Any] = {"domain": "alpage-digital.ch", "nameservers": ["ns1.example.net", "ns2.example.net"],
+                                 "dnssec": True}
+    signed = bench.state.domains["alpage-digital.ch"]
+    async with connect_writes(server(bench), "memory", "legacy") as client:
+        missing = await client.call_tool("domain_set_delegation", arguments)
+        assert missing.is_error
+        assert "ds_records: DNSSEC is on and the new nameservers sign with their own keys" in text_of(missing)
+        arguments["ds_records"] = ["12345 13 2 ABCDEF"]
+        planned = await call(client, "domain_set_delegation", arguments)
+        assert [s["operation"] for s in planned["plan"]["steps"]] == [
+            "domain.disable_dnssec", "domain.set_nameservers", "domain.enable_dnssec"]
+        assert next(d for d in planned["plan"]["diff"] if d["field"] == "ds")["after"] == ["12345 13 2 ABCDEF"]
+        applied = await confirm(client, "domain_set_delegation", arguments)
+        assert signed["options"]["dnssec"] is True
+        undone = await confirm(client, "history_undo", {"history_id": applied["history_id"]})
+        assert undone["status"] == "applied"
+    assert sorted(signed["_nameservers"]) == sorted(INFOMANIAK_NS)
+    assert signed["options"]["dnssec"] is True
+
+
+async def test_back_to_infomaniak_with_external_dnssec_removes_the_foreign_ds(bench: WriteBench) -> None:
+    from infomaniak_mcp.sandbox.routes.domain import set_dnssec
+
+    external = bench.state.domains["atelier-rive-neuve.com"]
+    set_dnssec(bench.state, external, True)  # DNSSEC signed by the external provider
+    arguments: dict[str, Any] = {"domain": "atelier-rive-neuve.com", "use_infomaniak": True}
+    async with connect_writes(server(bench), "memory", "legacy") as client:
+        planned = await call(client, "domain_set_delegation", arguments)
+        plan = planned["plan"]
+        assert [s["operation"] for s in plan["steps"]] == ["domain.disable_dnssec", "domain.set_nameservers"]
+        assert "matches the keys of the current nameservers" in plan["summary"]
+        assert "Give dnssec=true to have Infomaniak sign it" in plan["summary"]
+        signed = await call(client, "domain_set_delegation", {**arguments, "dnssec": True})
+        assert [s["operation"] for s in signed["plan"]["steps"]] == [
+            "domain.disable_dnssec", "domain.set_nameservers", "domain.enable_dnssec"]
+        other = {"domain": "atelier-rive-neuve.com", "nameservers": ["ns1.other.example", "ns2.other.example"]}
+        undecided = await client.call_tool("domain_set_delegation", other)
+        assert undecided.is_error
+        assert "dnssec: DNSSEC is on" in text_of(undecided)
+        kept = await call(client, "domain_set_delegation", {**other, "dnssec": True})
+        assert [s["operation"] for s in kept["plan"]["steps"]] == ["domain.set_nameservers"]
+        assert "DNSSEC stays on with the current DS" in kept["plan"]["summary"]
+
+
+async def test_undo_notices_another_external_set_and_ignores_dns_caches(bench: WriteBench) -> None:
+    labs = bench.state.domains["alpage-labs.dev"]
+    out = {"domain": "alpage-labs.dev", "nameservers": ["ns1.example.net", "ns2.example.net"]}
+    async with connect_writes(server(bench), "memory", "legacy") as client:
+        first = await confirm(client, "domain_set_delegation", out)
+        again = {**out, "nameservers": ["a.ns.example", "b.ns.example"]}
+        second = await confirm(client, "domain_set_delegation", again)
+        # the registry changed again by hand (the flag stays "elsewhere"): undoing `second` is refused...
+        labs["_nameservers"] = ["x.dns.example", "y.dns.example"]
+        refused = await client.call_tool("history_undo", {"history_id": second["history_id"]})
+        assert refused.is_error
+        assert "the DNS now shows x.dns.example, y.dns.example" in text_of(refused)
+        # ...while a DNS that still shows the pre-change set (caches) is not a change
+        labs["_nameservers"] = ["ns1.example.net", "ns2.example.net"]
+        planned = await call(client, "history_undo", {"history_id": second["history_id"]})
+        assert planned["status"] == "confirmation_required"
+        assert first["status"] == "applied"
+
+
+async def test_the_delegation_plan_is_not_bound_to_live_dns_answers(bench: WriteBench) -> None:
+    labs = bench.state.domains["atelier-rive-neuve.com"]
+    arguments = {"domain": "atelier-rive-neuve.com", "use_infomaniak": True}
+    async with connect_writes(server(bench), "memory", "legacy") as client:
+        planned = await call(client, "domain_set_delegation", arguments)
+        labs["_nameservers"] = ["ns3.externe-dns.example", "ns4.externe-dns.example"]  # what DNS shows moves
+        applied = await call(client, "domain_set_delegation",
+                             {**arguments, "confirmation_token": planned["confirmation_token"]})
+    assert applied["status"] == "applied"
+    assert sorted(labs["_nameservers"]) == sorted(INFOMANIAK_NS)
+
+
 @pytest.mark.parametrize(
     ("arguments", "field"),
     [

@@ -53,6 +53,14 @@ class Inverse(Protocol):
         ...
 
 
+def _stable(applied: AppliedStep, current: Any) -> Any:
+    """The part of a current value that binds an undo plan (its fingerprint). An inverse may define
+    `stable(current)` to leave out observations that move by themselves (e.g. what public DNS answers)."""
+    value = present(current)
+    stable = getattr(get_inverse(applied.step.operation), "stable", None)
+    return stable(value) if callable(stable) else value
+
+
 _INVERSES: dict[str, Inverse] = {}
 
 
@@ -99,13 +107,17 @@ def generic_drift(applied: AppliedStep, current: Any) -> str | None:
 
 def drift_reasons(applied: Sequence[AppliedStep], current: Mapping[str, Any]) -> list[str]:
     """Reasons undo must refuse, one per drifted resource. `current` maps resource id → value (None: absent).
+    A resource written by several steps is compared with the last one's post-state.
 
     A resource missing from `current` is reported: the caller must fetch every resource it undoes.
     """
     reasons: list[str] = []
+    last = {item.resource: index for index, item in enumerate(applied)}
     for index, item in enumerate(applied):
         if item.resource not in current:
             reasons.append(f"{item.resource}: current state was not read")
+            continue
+        if last[item.resource] != index:  # a later step of the same write changed it again: its post-state counts
             continue
         value = current[item.resource]
         if isinstance(value, RecordGone):  # undo runs last first: see the zone as the later inverses leave it
@@ -159,7 +171,7 @@ def build_inverse_plan(
         risk=risk,
         resources=resources,
         target_name=target_name,
-        fingerprint=fingerprint({r: present(state.get(r)) for r in sorted({a.resource for a in applied})}),
+        fingerprint=fingerprint({a.resource: _stable(a, state.get(a.resource)) for a in applied}),
         reversible=all(get_inverse(s.operation) is not None for s in steps),
     )
     return plan, sorted(skipped)

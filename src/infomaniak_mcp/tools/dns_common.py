@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field
 
@@ -23,6 +23,9 @@ from infomaniak_mcp.api.errors import InvalidArgumentError
 from infomaniak_mcp.domain.dns_live import DNS_PORT, PUBLIC_RESOLVERS, comparable, resolver_addresses
 from infomaniak_mcp.domain.dns_records import RecordProblem, normalise_zone
 from infomaniak_mcp.server.context import ToolContext
+
+if TYPE_CHECKING:
+    from infomaniak_mcp.api.client import InfomaniakApi
 
 RESOLVERS_SETTING = "INFOMANIAK_MCP_DNS_RESOLVERS"
 QUERY_TIMEOUT = 3.0
@@ -59,13 +62,17 @@ class DnsServers:
 
 
 async def dns_servers(ctx: ToolContext) -> DnsServers:
-    sandbox = is_local_url(ctx.settings.api_url)
-    configured = ctx.settings.extra.get(RESOLVERS_SETTING, "").strip()
+    return await servers_for(ctx.api, ctx.settings.api_url, ctx.settings.extra.get(RESOLVERS_SETTING, ""))
+
+
+async def servers_for(api: InfomaniakApi, api_url: str, configured: str = "") -> DnsServers:
+    """`dns_servers` from the API client alone (resource readers have no context: default resolvers)."""
+    sandbox = is_local_url(api_url)
     try:
-        if configured:
+        if configured.strip():
             public = resolver_addresses(configured, sandbox=sandbox, field=RESOLVERS_SETTING)
         elif sandbox:
-            public = resolver_addresses("{}:{}".format(*await ctx.api.dns.local_dns_responder()), sandbox=True)
+            public = resolver_addresses("{}:{}".format(*await api.dns.local_dns_responder()), sandbox=True)
         else:
             public = [(ip, DNS_PORT) for ip in PUBLIC_RESOLVERS]
     except RecordProblem as problem:

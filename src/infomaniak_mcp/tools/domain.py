@@ -11,7 +11,11 @@ nameservers: the plan records them from the live delegation (public DNS; the san
 in sandbox mode), or as "Infomaniak's" when the registry flag says so. Undo needs that list;
 when it is unknown the plan says it is not reversible. Switching DNSSEC off runs before a
 nameserver move, switching it on after, so the DS at the registry never points at a zone that
-the new nameservers do not sign.
+the new nameservers do not sign. A move of a signed domain to or from Infomaniak's nameservers
+switches DNSSEC off first even unasked (the keys cannot follow; the plan says why and how to
+switch it on again); between other nameservers the caller decides (`dnssec`). The plan's
+fingerprint binds the registry's state only (what public DNS answers is volatile); undo compares
+the nameservers DNS shows now with the ones before and after the change (`_NameserversInverse`).
 """
 
 from __future__ import annotations
@@ -44,7 +48,15 @@ from infomaniak_mcp.safety.plan import AppliedStep, DiffEntry, Plan, Step, finge
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import ToolOutput, tool
 from infomaniak_mcp.tools.common import AccountId, accounts_for
-from infomaniak_mcp.tools.dns_common import DomainName, dns_servers, invalid, live_query, zone_arg
+from infomaniak_mcp.tools.dns_common import (
+    DnsServers,
+    DomainName,
+    dns_servers,
+    invalid,
+    live_query,
+    servers_for,
+    zone_arg,
+)
 
 if TYPE_CHECKING:
     from infomaniak_mcp.api.client import InfomaniakApi
@@ -176,12 +188,16 @@ def _linked(products: list[Product], name: str) -> list[str]:
     return sorted(out)
 
 
-async def delegation(ctx: ToolContext, name: str) -> tuple[list[str], str | None]:
+async def delegation(ctx: ToolContext, name: str, servers: DnsServers | None = None) -> tuple[list[str], str | None]:
     """The domain's NS as public resolvers answer now, or ([], why not)."""
     try:
-        servers = await dns_servers(ctx)
+        servers = servers or await dns_servers(ctx)
     except InfomaniakError as error:
         return [], f"nameservers not checked in DNS: {error.description}"
+    return await _ns_in_dns(servers, name)
+
+
+async def _ns_in_dns(servers: DnsServers, name: str) -> tuple[list[str], str | None]:
     answer = await live_query(servers.public[0], name, "NS", recursive=True, wait=2.0)
     if answer.values:
         return sorted(v.rstrip(".") for v in answer.values), None
@@ -375,12 +391,21 @@ async def domain_set_delegation(
         steps.append(_ns_step(name, ns_before, use_infomaniak, wanted_ns or []))
         diff.append(DiffEntry(resource=nameservers_resource(name), field="nameservers",
                               before=ns_before["nameservers"] or "(unknown)", after=after["nameservers"]))
-    if dnssec is not None:
+    moving = bool(steps)
+    ds = list(ds_records or [])
+    notes: list[str] = []
+    if moving and check.has_dnssec:
+        first, last, notes = _dnssec_across_move(name, served_here, new_served, dnssec, ds, dnssec_before)
+        steps = first + steps + last
+        if first:  # the DS at the registry is removed, then (last) replaced
+            new_ds: Any = ("(Infomaniak's, once it signs)" if new_served else ds) if last else []
+            diff.append(DiffEntry(resource=dnssec_resource(name), field="ds", before=dnssec_before["dnssec_data"],
+                                  after=new_ds))
+    elif dnssec is not None:
         if dnssec == check.has_dnssec:
             if not steps:
                 raise InvalidArgumentError.for_field("dnssec", f"DNSSEC is already {'on' if dnssec else 'off'}")
         else:
-            ds = list(ds_records or [])
             if dnssec and not new_served and not ds:
                 raise InvalidArgumentError.for_field(
                     "ds_records", "the domain uses other nameservers: give the DS data of the zone they sign"
@@ -395,15 +420,60 @@ async def domain_set_delegation(
             diff.append(DiffEntry(resource=dnssec_resource(name), field="enabled", before=check.has_dnssec,
                                   after=dnssec))
     reversible = bool(ns_before["nameservers"]) or not any(s.operation == "domain.set_nameservers" for s in steps)
+    summary = f"Change the delegation of {name}: " + "; ".join(s.description.split(". ")[0] for s in steps)
     return Plan(
-        summary=f"Change the delegation of {name}: " + "; ".join(s.description.split(". ")[0] for s in steps),
+        summary=summary + (f". {notes[0]}" if notes else ""),
         steps=steps,
         diff=diff,
         risk="high",
         target_name=name,
-        fingerprint=fingerprint({"domain": name, "nameservers": ns_before, "dnssec": dnssec_before}),
+        # the live delegation (public DNS) is volatile: only the registry's state binds the plan
+        fingerprint=fingerprint({"domain": name, "use_infomaniak_ns": served_here, "dnssec": dnssec_before}),
         reversible=reversible,
     )
+
+
+def _dnssec_across_move(
+    name: str, served_here: bool, new_served: bool, dnssec: bool | None, ds: list[str], before: dict[str, Any]
+) -> tuple[list[Step], list[Step], list[str]]:
+    """DNSSEC is on and the nameservers change: the DS at the registry matches the keys of the servers that
+    sign the zone now. Steps to run before and after the move, and the warnings (first: the one that matters).
+
+    - leaving Infomaniak's nameservers, or back to them: those keys cannot follow, so DNSSEC is switched off
+      before the move even when `dnssec` is not given (a stale DS makes validating resolvers reject the
+      domain); `dnssec=true` switches it on again after the move (other nameservers: with `ds_records`).
+    - from other nameservers to others: they may keep the keys, or not; the caller says (`dnssec`).
+    """
+    cache = ("Resolvers that cached the old DS may fail to validate until it expires (the parent's DS TTL, "
+             "often 1-2 days); for no gap, switch DNSSEC off alone first and move the nameservers after that.")
+    keys_follow = not served_here and not new_served
+    if dnssec is None and keys_follow:
+        raise InvalidArgumentError.for_field(
+            "dnssec", "DNSSEC is on: the DS at the registry matches the keys of the current nameservers. Give "
+            "dnssec=false to remove it before the move, dnssec=true with ds_records to replace it, or "
+            "dnssec=true alone if the new nameservers sign with the same keys"
+        )
+    if dnssec and keys_follow and not ds:
+        return [], [], ["DNSSEC stays on with the current DS: the new nameservers must sign the zone with the same "
+                        "keys, or the domain stops resolving for validating resolvers."]
+    if dnssec and not new_served and not ds:
+        raise InvalidArgumentError.for_field(
+            "ds_records", "DNSSEC is on and the new nameservers sign with their own keys: give their DS "
+            "(ds_records), or dnssec=false to switch it off before the move"
+        )
+    whose = "Infomaniak's keys" if served_here else "the keys of the current nameservers"
+    off = (f"DNSSEC is switched off before the move: the DS at the registry matches {whose}, which the new "
+           "nameservers do not have (a stale DS makes validating resolvers reject the domain).")
+    if dnssec:
+        again = ("Infomaniak then signs the zone and publishes its DS." if new_served
+                 else "The DS you gave is published after the move.")
+        warnings = [f"{off} {again}", cache]
+        on = _dnssec_step(name, True, {"enabled": False, "dnssec_data": []}, [] if new_served else ds, [again])
+        return [_dnssec_step(name, False, before, [], warnings)], [on], warnings
+    later = ("Give dnssec=true to have Infomaniak sign it after the move." if new_served else
+             "Once they sign the zone, switch it on with their DS (dnssec=true, ds_records).")
+    warnings = [f"{off} {later}", cache]
+    return [_dnssec_step(name, False, before, [], warnings)], [], warnings
 
 
 @operation("domain.set_nameservers")
@@ -436,11 +506,17 @@ async def _apply_disable_dnssec(op: OperationContext, params: dict[str, Any]) ->
 
 @resource_reader("domain", r"^domain:(?P<domain>[^/]+)/nameservers$")
 async def _read_nameservers(api: InfomaniakApi, domain: str) -> dict[str, Any] | None:
+    """The registry flag, and the nameservers public DNS shows now ([] when it does not answer: the API has
+    no route that returns them; readers have no settings, so real mode asks the default resolvers)."""
     try:
         flags = await api.domain.get_domain_flags(domain)
     except NotFoundError:
         return None
-    return {"use_infomaniak_ns": bool(flags.is_dns_managed_by_infomaniak)}
+    try:
+        servers: list[str] = (await _ns_in_dns(await servers_for(api, api.http.base_url), domain))[0]
+    except (InfomaniakError, ValueError):
+        servers = []
+    return _ns_state(bool(flags.is_dns_managed_by_infomaniak), servers)
 
 
 @resource_reader("domain", r"^domain:(?P<domain>[^/]+)/dnssec$")
@@ -466,11 +542,21 @@ class _NameserversInverse:
 
     def drift(self, applied: AppliedStep, current: Any) -> str | None:
         after = applied.after if isinstance(applied.after, dict) else {}
+        before = applied.before if isinstance(applied.before, dict) else {}
         if not isinstance(current, dict):
             return f"{applied.resource} no longer exists"
+        name = applied.step.params.get("domain")
         if bool(current.get("use_infomaniak_ns")) != bool(after.get("use_infomaniak_ns")):
-            return f"the nameservers of {applied.step.params.get('domain')} changed since"
+            return f"the nameservers of {name} changed since"
+        # public DNS may still show the old set (caches): only a third set is a change made since
+        now = sorted(current.get("nameservers") or [])
+        if now and now not in (sorted(after.get("nameservers") or []), sorted(before.get("nameservers") or [])):
+            return f"the nameservers of {name} changed since: the DNS now shows {', '.join(now)}"
         return None
+
+    def stable(self, current: Any) -> Any:
+        """The undo plan is bound to the registry flag, not to what public DNS answers (volatile)."""
+        return {k: v for k, v in current.items() if k != "nameservers"} if isinstance(current, dict) else current
 
 
 class _DnssecInverse:
