@@ -96,8 +96,36 @@ async def test_get_domain_detail(bench: WriteBench) -> None:
     assert not any("(domain," in p for p in healthy["products"])
     assert elsewhere["dns_here"] is False
     assert elsewhere["nameservers"] == ["ns1.externe-dns.example", "ns2.externe-dns.example"]
+    assert healthy.get("idn") is None
+    assert healthy["has_error"] is False
     assert missing.is_error
     assert "domain_list_domains" in text_of(missing)
+
+
+async def test_idn_and_registry_error_flags(bench: WriteBench) -> None:
+    """An internationalised domain shows its Unicode name (lists and detail); the registry's error flag is a field."""
+    import copy
+
+    from infomaniak_mcp.sandbox.seed_dns import REGISTRY_ERROR_DOMAIN
+
+    idn = copy.deepcopy(bench.state.domains["cafe-du-lac.ch"])
+    idn.update(id=1938399, name="xn--caf-dma.ch")
+    bench.state.domains["xn--caf-dma.ch"] = idn
+    async with connect_writes(server(bench), "memory", "legacy") as client:
+        listed = await client.call_tool("domain_list_domains", {"account_id": idn["_account_id"]})
+        got = await client.call_tool("domain_get_domain", {"domain": "café.ch"})
+        broken = await call(client, "domain_get_domain", {"domain": REGISTRY_ERROR_DOMAIN})
+    rows = {r["name"]: r for r in structured(listed)["domains"]}
+    assert rows["xn--caf-dma.ch"]["idn"] == "café.ch"
+    assert "idn" not in rows["cafe-du-lac.ch"]
+    assert "- xn--caf-dma.ch (café.ch) — org" in text_of(listed)
+    detail = structured(got)
+    assert detail["name"] == "xn--caf-dma.ch"
+    assert detail["idn"] == "café.ch"
+    assert detail["has_error"] is False
+    assert text_of(got).startswith("xn--caf-dma.ch (café.ch) (org ")
+    assert broken["has_error"] is True
+    assert any("registry reports an error" in w for w in broken["warnings"])
 
 
 async def test_nameservers_out_and_back_with_undo(bench: WriteBench) -> None:

@@ -32,6 +32,23 @@ class DomainRow(BaseModel):
     days_left: int | None = None
     dns_here: bool | None = None
     dnssec: bool | None = None
+    idn: str | None = None  # the Unicode name of an internationalised (xn--) domain
+
+
+def idn_name(name: str, flags: DomainSummary | None = None) -> str | None:
+    """The Unicode spelling of an internationalised domain (v1 `is_idn`/`puny_code`, or an xn-- label), else None."""
+    candidates: list[str | None] = [name, *((flags.puny_code, flags.customer_name) if flags is not None else ())]
+    if flags is not None and flags.is_idn:
+        unicode_names = [c for c in candidates if c and not c.isascii()]
+        if unicode_names:
+            return unicode_names[0].lower()
+    for candidate in candidates:
+        if candidate and "xn--" in candidate.lower():
+            try:
+                return str(candidate.lower().encode("ascii").decode("idna"))
+            except UnicodeError:
+                continue
+    return None
 
 
 def domain_row(domain: Domain, flags: DomainSummary | None, account_id: int | None, now: float) -> DomainRow:
@@ -45,6 +62,7 @@ def domain_row(domain: Domain, flags: DomainSummary | None, account_id: int | No
         days_left=days_left(expires, now),
         dns_here=flags.is_dns_managed_by_infomaniak if flags else None,
         dnssec=dnssec,
+        idn=idn_name(domain.name, flags),
     )
 
 

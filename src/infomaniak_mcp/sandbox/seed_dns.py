@@ -142,6 +142,7 @@ def _records() -> dict[str, list[Rec]]:
     return z
 
 
+REGISTRY_ERROR_DOMAIN = "montagne-verte.ch"
 _DOMAINS: list[tuple[int, str, int, int, int, bool, list[str] | None, tuple[int, ...]]] = [
     # product/domain id, name, account, created days ago, expires in days, dnssec, external NS, tags
     (1938301, "alpage-digital.ch", ACCOUNT_ALPAGE, 2800, 160, True, None, (5101,)),
@@ -243,6 +244,7 @@ def seed_dns(state: SandboxState) -> None:
             "_nameservers": list(external_ns or INFOMANIAK_NS),
             "_dnssec_data": dnssec_material(name) if dnssec else [],
             "_has_whois_antispam": True,
+            "_has_error": name == REGISTRY_ERROR_DOMAIN,  # v1 has_error: the registry reports a problem
         }
         zone_id = state.new_id("zone", 309801)
         state.zones[name] = {

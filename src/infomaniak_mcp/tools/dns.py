@@ -8,7 +8,6 @@ registered at the end of this module (see docs/writing-tools.md). Record rules c
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,6 +30,7 @@ from infomaniak_mcp.safety.operations import OperationContext, operation, resour
 from infomaniak_mcp.safety.plan import DiffEntry, Plan, Step, diff_fields, fingerprint
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import ToolOutput, tool
+from infomaniak_mcp.tools.dns_common import Zone, zone_arg
 
 if TYPE_CHECKING:
     from infomaniak_mcp.api.client import InfomaniakApi
@@ -41,29 +41,6 @@ RecordType = Literal[
     "SSHFP", "TLSA", "TXT",
 ]
 MAX_RECORDS = 5000
-_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
-_ZONE_RE = re.compile(rf"^({_LABEL}\.)+[a-z][a-z0-9-]{{1,62}}$")
-
-Zone = Annotated[
-    str,
-    Field(
-        description="Zone name = the domain, e.g. example.ch (from account_list_products kind=domain).",
-        min_length=3,
-        max_length=253,
-    ),
-]
-
-
-def normalise_zone(zone: str) -> str:
-    """Lower-case, strip the trailing dot and IDN-encode; refuse what is not a domain name."""
-    value = zone.strip().rstrip(".").lower()
-    try:
-        value = value.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise InvalidArgumentError.for_field("zone", f"{zone!r} is not a valid domain name") from None
-    if not _ZONE_RE.match(value):
-        raise InvalidArgumentError.for_field("zone", f"{zone!r} is not a domain name like example.ch")
-    return value
 
 
 def relative_name(name: str, zone: str) -> str:
@@ -125,7 +102,7 @@ async def dns_list_records(
 ) -> RecordList:
     """List every record of a DNS zone (all pages), optionally only one type and/or one name. Record ids
     in the result are what record update/delete tools take."""
-    fqdn = normalise_zone(zone)
+    fqdn = zone_arg(zone)
     page = await ctx.api.dns.list_records(fqdn, types=[type] if type else None, max_items=MAX_RECORDS)
     wanted = relative_name(name, fqdn) if name is not None else None
     records = [
@@ -206,7 +183,7 @@ async def dns_create_record(
 ) -> Plan:
     """Add a record to a DNS zone (the zone's other records are kept). Plans the change; the server asks
     for confirmation before anything is created. Undo with history_undo."""
-    fqdn = normalise_zone(zone)
+    fqdn = zone_arg(zone)
     try:
         spec = validate_record(fqdn, type=type, name=name, target=target, ttl=ttl, priority=priority)
     except RecordProblem as problem:
@@ -250,7 +227,7 @@ async def dns_update_record(
 ) -> Plan:
     """Change the value and/or TTL of one DNS record (its name and type stay). The plan shows the current
     record next to the new values; the server asks for confirmation. Undo with history_undo."""
-    fqdn = normalise_zone(zone)
+    fqdn = zone_arg(zone)
     if target is None and ttl is None:
         raise InvalidArgumentError.for_field("target", "give a new target and/or a new ttl")
     current = await _current_record(ctx, fqdn, record_id)
@@ -295,7 +272,7 @@ async def dns_update_record(
 async def dns_delete_record(ctx: ToolContext, zone: Zone, record_id: RecordId) -> Plan:
     """Delete one DNS record (ids from dns_list_records). The plan shows the record; a human confirms by
     typing its name. Undo with history_undo (re-creates it with the same values)."""
-    fqdn = normalise_zone(zone)
+    fqdn = zone_arg(zone)
     current = await _current_record(ctx, fqdn, record_id)
     before = record_value(current)
     name = absolute_name(current.source, fqdn)

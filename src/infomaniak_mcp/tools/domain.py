@@ -36,6 +36,7 @@ from infomaniak_mcp.domain.domains import (
     DomainRow,
     dnssec_warnings,
     domain_row,
+    idn_name,
     is_infomaniak_ns,
     normalise_nameservers,
     sort_domains,
@@ -88,7 +89,8 @@ class DomainList(ToolOutput):
         for d in self.domains:
             flags = [f for f, on in (("DNS elsewhere", d.dns_here is False), ("DNSSEC", d.dnssec)) if on]
             expiry = f", expires {d.expires_on} ({d.days_left} d)" if d.expires_on else ""
-            lines.append(f"- {d.name} — org {d.account_id}{expiry}" + (f" [{', '.join(flags)}]" if flags else ""))
+            name = f"{d.name} ({d.idn})" if d.idn else d.name
+            lines.append(f"- {name} — org {d.account_id}{expiry}" + (f" [{', '.join(flags)}]" if flags else ""))
         if self.truncated and len(self.domains) < self.count:
             lines.append(f"Showing {len(self.domains)} of {self.count}; filter by account_id or expiring_within_days.")
         return "\n".join(lines)
@@ -152,10 +154,13 @@ class DomainDetail(ToolOutput):
     zones: list[str]
     products: list[str]
     owner: str | None = None
+    idn: str | None = None
+    has_error: bool | None = None
     warnings: list[str]
 
     def to_text(self) -> str:
-        lines = [f"{self.name} (org {self.account_id}): created {self.created_on}, expires {self.expires_on} "
+        name = f"{self.name} ({self.idn})" if self.idn else self.name
+        lines = [f"{name} (org {self.account_id}): created {self.created_on}, expires {self.expires_on} "
                  f"({self.days_left} d); status {', '.join(self.status) or '-'}; owner {self.owner or '-'}."]
         where = "Infomaniak" if self.dns_here else ("elsewhere" if self.dns_here is False else "unknown")
         lines.append(f"DNS served by {where}; nameservers in DNS: {', '.join(self.nameservers) or 'not resolved'}.")
@@ -272,9 +277,6 @@ async def domain_get_domain(ctx: ToolContext, domain: DomainName) -> DomainDetai
         warnings.append("the registry reports an error on this domain (see the Manager)")
     if flags and flags.is_dnssec_pending:
         warnings.append("a DNSSEC change is pending at the registry")
-    unicode_name = _unicode(name)
-    if unicode_name:
-        warnings.append(f"internationalised name: {unicode_name}")
     return DomainDetail(
         name=detail.name,
         account_id=flags.account_id if flags else None,
@@ -289,17 +291,10 @@ async def domain_get_domain(ctx: ToolContext, domain: DomainName) -> DomainDetai
         zones=zones,
         owner=_owner(detail),
         products=products,
+        idn=idn_name(detail.name, flags),
+        has_error=flags.has_error if flags else None,
         warnings=warnings,
     )
-
-
-def _unicode(name: str) -> str | None:
-    if "xn--" not in name:
-        return None
-    try:
-        return name.encode("ascii").decode("idna")
-    except UnicodeError:
-        return None
 
 
 # ---- writes: nameservers and DNSSEC (plans only; the server confirms and applies) -------------------

@@ -43,7 +43,8 @@ def dns_managed(domain: JSON) -> bool:
 
 
 def v1_view(domain: JSON) -> JSON:
-    """`GET /1/domain/{name}` flags (HM DomainSchema, facts §7.6)."""
+    """`GET /1/domain/{name}` flags (HM DomainSchema, facts §7.6); `is_idn`/`puny_code` follow the name."""
+    idn = any(label.startswith("xn--") for label in domain["name"].split("."))
     return {
         "id": domain["id"],
         "account_id": domain["_account_id"],
@@ -53,13 +54,13 @@ def v1_view(domain: JSON) -> JSON:
         "is_external": False,
         "has_dnssec": domain["options"]["dnssec"],
         "is_dnssec_pending": False,
-        "has_error": False,
+        "has_error": bool(domain.get("_has_error", False)),
         "has_trustee_contact": False,
         "has_whois_antispam": domain["_has_whois_antispam"],
         "is_part_of_ksuite": False,
         "is_premium": domain["is_premium"],
-        "is_idn": False,
-        "puny_code": None,
+        "is_idn": idn,
+        "puny_code": domain["name"] if idn else None,
     }
 
 
