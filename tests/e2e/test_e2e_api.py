@@ -443,3 +443,19 @@ def test_kchat_goes_to_the_official_team_host_with_the_official_api_url() -> Non
     assert full_request(call, DEFAULT_API_URL).startswith("POST https://acme.kchat.infomaniak.com/api/v4/channels {")
     listed = prepare_call(spec, "GET", "/api/v4/channels", team="acme", query={"per_page": 200})
     assert full_request(listed, DEFAULT_API_URL) == "GET https://acme.kchat.infomaniak.com/api/v4/channels?per_page=200"
+
+
+async def test_a_weak_search_names_what_the_spec_lacks_and_curated_tools(tmp_path: Path) -> None:
+    bench = ApiBench(tmp_path)
+    async with connect(bench.server(("api", "tools", "hosting")), "memory", "legacy") as client:
+        vps = structured(await client.call_tool("api_search_operations", {"query": "restart a VPS"}))
+        certificate = structured(await client.call_tool("api_search_operations",
+                                                        {"query": "install a free certificate"}))
+        invoices = structured(await client.call_tool("api_search_operations", {"query": "list my invoices"}))
+        strong = structured(await client.call_tool("api_search_operations", {"query": "create dns record"}))
+    assert vps["hits"] == []
+    assert "VPS / Cloud servers are not in the public API" in vps["note"]
+    assert "hosting_apply_nodejs_action (enabled)" in vps["note"]
+    assert "hosting_set_certificate (enabled)" in certificate["note"]
+    assert "Invoices and billing are not in the public API" in invoices["note"]
+    assert "Curated tools that may fit" not in (strong["note"] or "")

@@ -51,7 +51,7 @@ from infomaniak_mcp.spec.describe import (
 )
 from infomaniak_mcp.spec.model import KCHAT_HOST, ApiSpec, Operation, load_spec
 from infomaniak_mcp.spec.scopes import scope_label
-from infomaniak_mcp.spec.search import search_operations
+from infomaniak_mcp.spec.search import content_words, known_gaps, search_operations, weak
 from infomaniak_mcp.spec.validate import CallRefused, PreparedCall, prepare_call
 
 if TYPE_CHECKING:
@@ -321,11 +321,31 @@ async def api_search_operations(
                      "Try other words or no filters.")
     elif any(h.product == "kchat" for h in hits):
         notes.append("kChat operations take team=<subdomain> in api_call/api_call_write.")
+    if query.strip() and weak(everything):
+        notes.extend(_weak_result_notes(ctx, spec, query, bool(everything)))
     missing_tools = list(dict.fromkeys(name for h in hits for name in h.covered_by_not_enabled or ()))
     if missing_tools:
         notes.append(not_enabled_note(ctx, missing_tools) + " Meanwhile api_call / api_call_write reach them.")
     note = " ".join(notes) or None
     return OperationHits(hits=hits, matching=len(everything), note=note)
+
+
+def _weak_result_notes(ctx: ToolContext, spec: ApiSpec, query: str, some: bool) -> list[str]:
+    """For a search that found nothing strong: what the public spec lacks, and curated tools that may fit."""
+    from infomaniak_mcp.tools.tools import rank_tools
+
+    notes = [("No operation matches every word: the best hits are partial. " if some else "") + gap
+             for gap in known_gaps(query)]
+    if not notes:
+        notes.append("No operation matches every word." if some else "")
+        notes.append(f"Bundled spec: {spec.notes[0]}" if spec.notes else "")
+    words = " ".join(content_words(query))
+    ranked = [tool_spec for tool_spec, _ in rank_tools(words, 3)] if words else []
+    if ranked:
+        shown = [f"{t.name} ({'enabled' if t.name in ctx.enabled_tools else 'not enabled: tools_search says how'})"
+                 for t in ranked]
+        notes.append("Curated tools that may fit: " + ", ".join(shown) + ".")
+    return [n for n in notes if n]
 
 
 # ---- api_describe_operation -------------------------------------------------------------------------
