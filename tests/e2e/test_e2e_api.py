@@ -453,6 +453,8 @@ async def test_a_weak_search_names_what_the_spec_lacks_and_curated_tools(tmp_pat
                                                         {"query": "install a free certificate"}))
         invoices = structured(await client.call_tool("api_search_operations", {"query": "list my invoices"}))
         strong = structured(await client.call_tool("api_search_operations", {"query": "create dns record"}))
+        nothing = structured(await client.call_tool("api_search_operations", {"query": "zzzqqq xyzzy"}))
+    assert "Bundled spec: Built from the official" in nothing["note"]  # the export's known gaps
     assert vps["hits"] == []
     assert "VPS / Cloud servers are not in the public API" in vps["note"]
     assert "hosting_apply_nodejs_action (enabled)" in vps["note"]

@@ -206,6 +206,16 @@ def describe_operation(
     return out
 
 
+def export_notes(spec: ApiSpec, op: Operation) -> list[str]:
+    """The bundled export's known gaps (`ApiSpec.notes`) that concern this operation."""
+    wanted = []
+    if op.is_kchat:
+        wanted.append("kChat operations")
+    if op.source != "2025-12":
+        wanted.append("Methods lost by the 2025-12 export")
+    return [note for note in spec.notes if any(note.startswith(prefix) for prefix in wanted)]
+
+
 def _describe(spec: ApiSpec, op: Operation, depth: int, max_properties: int) -> dict[str, Any]:
     renderer = Renderer(spec, depth, max_properties)
     out: dict[str, Any] = {"operation": op.key, "summary": op.summary}
@@ -264,7 +274,7 @@ def _describe(spec: ApiSpec, op: Operation, depth: int, max_properties: int) -> 
     errors = {status: codes for status, codes in op.errors.items() if codes}
     if errors:
         out["errors"] = errors
-    notes = []
+    notes = export_notes(spec, op)
     if op.source != "2025-12":
         notes.append(f"merged from the {op.source} export: the Dec 2025 export lost it (may have changed since)")
     if renderer.cut:

@@ -100,3 +100,13 @@ def test_paged_operations_that_are_not_walked_say_so(api_spec: ApiSpec) -> None:
         assert "one page per call" in describe_operation(api_spec, target)["response"]["paginated"]
     walked = describe_operation(api_spec, op(api_spec, "GET", "/api/v4/channels"))["response"]["paginated"]
     assert walked.startswith("page from 0")
+
+
+def test_the_exports_known_gaps_reach_the_operations_they_concern(api_spec: ApiSpec) -> None:
+    kchat = describe_operation(api_spec, op(api_spec, "GET", "/api/v4/users"))
+    assert any(n.startswith("kChat operations (/api/v4/...) are served by each team's host") for n in kchat["notes"])
+    merged = next(o for o in api_spec if o.source != "2025-12")
+    merged_notes = describe_operation(api_spec, merged)["notes"]
+    assert any(n.startswith("Methods lost by the 2025-12 export") for n in merged_notes)
+    plain = describe_operation(api_spec, op(api_spec, "GET", "/2/zones/{zone}/records"))
+    assert not any(n in api_spec.notes for n in plain.get("notes", []))
