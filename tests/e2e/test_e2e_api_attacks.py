@@ -1,8 +1,10 @@
 """The attack suite's token cases hold for `api_call_write` too: each misuse is refused by name and
 changes NOTHING (canonical dump of the whole sandbox state, byte for byte).
 
-Same bench and checks as `test_attack_tokens.py` (`WriteBench`, `state_dump`), with the generic write
-tool on a stateful target (a DNS record) so that a wrongly applied call would show in the state.
+Same bench and checks as `test_attack_tokens.py` (`WriteBench`, `state_dump`, its token manglers), with
+the generic write tool on a stateful target (a DNS record) so that a wrongly applied call would show in
+the state: replay, expiry, changed arguments, another tool, stale state, forged and truncated tokens,
+another principal's token (HTTP, two bearer identities), concurrent applies, tokens kept out of logs.
 """
 
 from __future__ import annotations
@@ -10,9 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
+from e2e_support import ALICE_TOKEN, ERAS
 from e2e_writes_support import ZONE, WriteBench, connect_writes, plan, refused, structured
+from test_attack_tokens import _flip, _forged
 
+from infomaniak_mcp.safety.tokens import TOKEN_PREFIX
 from infomaniak_mcp.server.registry import select_tools
 
 pytestmark = pytest.mark.anyio
@@ -108,3 +114,84 @@ async def test_a_plan_alone_changes_nothing_and_a_stale_state_is_caught(tmp_path
         stale = structured(await client.call_tool("api_call_write", {**args, "confirmation_token": token}))
     assert stale["status"] == "stale"
     assert bench.state_dump() == changed
+
+
+@pytest.mark.parametrize(
+    ("mangle", "reason"),
+    [
+        (_forged, "bad_signature"),
+        (lambda t: _flip(t, 20), "bad_signature"),
+        (lambda t: _flip(t, 5), "bad_signature"),
+        (lambda t: t[:-10], "malformed"),
+        (lambda t: t[: len(TOKEN_PREFIX) + 8], "malformed"),
+        (lambda t: t + "AAAA", "malformed"),
+        (lambda t: "true", "malformed"),
+    ],
+    ids=["forged-signature", "altered-payload", "altered-id", "truncated", "cut-short", "extended", "word"],
+)
+async def test_forged_and_truncated_tokens(tmp_path: Path, mangle: Any, reason: str) -> None:
+    bench = WriteBench(tmp_path)
+    async with connect_writes(server(bench), "memory", "legacy") as client:
+        token = await plan(client, "api_call_write", create())
+        before = bench.state_dump()
+        result = await client.call_tool("api_call_write", {**create(), "confirmation_token": mangle(token)})
+        refused(result, reason)
+        assert bench.state_dump() == before
+        ok = await client.call_tool("api_call_write", {**create(), "confirmation_token": token})
+    assert structured(ok)["status"] == "applied"  # the real token still works once
+
+
+@pytest.mark.parametrize("era", ERAS)
+async def test_token_from_another_principal(tmp_path: Path, era: str) -> None:
+    """Two bearer identities on one HTTP server: alice's api_call_write token is useless to `http`."""
+    bench = WriteBench(tmp_path)
+    async with connect_writes(server(bench), "http", era, token=ALICE_TOKEN) as alice:
+        token = await plan(alice, "api_call_write", create())
+    before = bench.state_dump()
+    async with connect_writes(server(bench), "http", era) as other:
+        result = await other.call_tool("api_call_write", {**create(), "confirmation_token": token})
+    refused(result, "foreign_principal")
+    assert bench.state_dump() == before
+    async with connect_writes(server(bench), "http", era, token=ALICE_TOKEN) as alice:
+        ok = await alice.call_tool("api_call_write", {**create(), "confirmation_token": token})
+    assert structured(ok)["status"] == "applied"
+    entries = bench.engine.audit.search(tool="api_call_write", limit=100)
+    assert [e.principal for e in entries if e.phase == "applied"] == ["alice"]
+
+
+async def test_two_concurrent_applies_of_one_token(tmp_path: Path, transport: str, era: str) -> None:
+    bench = WriteBench(tmp_path)
+    results: list[Any] = []
+    async with connect_writes(server(bench), transport, era) as client:
+        token = await plan(client, "api_call_write", create())
+
+        async def apply() -> None:
+            results.append(await client.call_tool("api_call_write", {**create(), "confirmation_token": token}))
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(4):
+                tg.start_soon(apply)
+    statuses = sorted("refused" if r.is_error else structured(r)["status"] for r in results)
+    assert statuses == ["applied", "refused", "refused", "refused"]
+    for result in results:
+        if result.is_error:
+            refused(result, "already_used")
+    created = [r for r in bench.records().values() if r["source"] == "api-attack"]
+    assert len(created) == 1
+
+
+async def test_tokens_never_reach_the_audit_log_or_the_server_log(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    bench = WriteBench(tmp_path)
+    async with connect_writes(server(bench), "memory", "legacy") as client:
+        token = await plan(client, "api_call_write", create())
+        await client.call_tool("api_call_write", {**create(), "confirmation_token": token + "x"})
+        await client.call_tool("api_call_write", {**create(), "confirmation_token": token})
+        await client.call_tool("api_call_write", {**create(), "confirmation_token": token})
+    audit = bench.engine.audit.path.read_text(encoding="utf-8")
+    assert token not in audit
+    assert TOKEN_PREFIX not in audit
+    assert "token_already_used" in audit
+    _, err = capfd.readouterr()
+    assert token not in err
