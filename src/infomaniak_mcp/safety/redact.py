@@ -2,10 +2,11 @@
 
 Used by the stderr log filter, error rendering, audit entries and history. Two mechanisms:
 - by key: any mapping key that names a secret (token, password, cookie, key, certificate…) has
-  its value replaced by `"[redacted]"`, recursively;
-- by value: strings are scrubbed of bearer tokens, cookies, PEM blocks, JWT-looking strings,
-  confirmation tokens (`imc_…`) and any value registered with `register_secret` (the configured
-  API token, session cookies…).
+  its string values replaced by `"[redacted]"`, recursively (booleans, None and numbers are flags
+  or counts, not secrets, and stay);
+- by value: strings are scrubbed of bearer tokens, cookies, `password=…` (not `…=true`), PEM
+  blocks, JWT-looking strings, confirmation tokens (`imc_…`) and any value registered with
+  `register_secret` (the configured API token, session cookies…).
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ _VALUE_PATTERNS = (
     re.compile(r"(?i)((?:sasession|manager-xsrf-token|x-xsrf-token|cookie|set-cookie)\s*[:=]\s*)[^\s;,'\"]+"),
     re.compile(r"-----BEGIN [A-Z ]+-----.*?-----END [A-Z ]+-----", re.DOTALL),
     re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b"),
-    re.compile(r"(?i)((?:password|passwd|secret|token)\s*[=:]\s*)[^\s&,'\"]+"),
+    # `password=…` in text; a boolean or null value is a flag (`rotate_password: true`), not a secret
+    re.compile(r"(?i)((?:password|passwd|secret|token)\s*[=:]\s*)(?!(?:true|false|null|none)(?![^\s&,'\"]))"
+               r"[^\s&,'\"]+"),
     # confirmation tokens (safety/tokens.py): `imc_` + base64url
     re.compile(r"(?<![A-Za-z0-9])imc_[A-Za-z0-9_-]{16,}"),
 )
@@ -64,18 +67,24 @@ def _keep_prefix(match: re.Match[str]) -> str:
     return match.group(1) + REDACTED
 
 
-def _hides_secret(key: object, value: Any) -> bool:
-    return isinstance(key, str) and is_secret_key(key) and value not in (None, "", False)
-
-
 def redact(value: Any) -> Any:
-    """Return a copy of `value` with secrets removed (mappings by key, strings by pattern)."""
+    """Return a copy of `value` with secrets removed (mappings by key, strings by pattern).
+
+    Under a secret-named key every non-empty string (or bytes) is replaced, however deeply nested;
+    booleans, None and numbers stay (`rotate_password: true`, `certificate: false` are flags).
+    """
+    return _redact(value, secret=False)
+
+
+def _redact(value: Any, *, secret: bool) -> Any:
     if isinstance(value, Mapping):
-        return {k: REDACTED if _hides_secret(k, v) else redact(v) for k, v in value.items()}
+        return {k: _redact(v, secret=secret or (isinstance(k, str) and is_secret_key(k))) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [redact(v) for v in value]
-    if isinstance(value, str):
-        return redact_text(value)
+        return [_redact(v, secret=secret) for v in value]
+    if isinstance(value, str | bytes | bytearray):
+        if secret and value:
+            return REDACTED
+        return redact_text(value) if isinstance(value, str) else value
     return value
 
 

@@ -1,0 +1,79 @@
+"""Redaction: secrets go, flags and counts stay — both ways, by key and in text."""
+
+from __future__ import annotations
+
+import pytest
+
+from infomaniak_mcp.safety.redact import REDACTED, redact, redact_text, register_secret
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("password=hunter2", f"password={REDACTED}"),
+        ("db password: hunter2, next", f"db password: {REDACTED}, next"),
+        ("DB_PASSWORD=hunter2", f"DB_PASSWORD={REDACTED}"),
+        ("?access_token=abc123&x=1", f"?access_token={REDACTED}&x=1"),
+        ("client_secret: s3cr3t", f"client_secret: {REDACTED}"),
+        ("password=trueblue", f"password={REDACTED}"),  # only the bare words are flags
+        ("password=nonesuch", f"password={REDACTED}"),
+        ("Authorization: Bearer abcdefgh12345678", f"Authorization: Bearer {REDACTED}"),
+    ],
+)
+def test_secrets_in_text_are_redacted(text: str, expected: str) -> None:
+    assert redact_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Give rotate_password: true, database and rights, or connection_type.",
+        "Give rotate_password=true, or connection_type.",
+        "rotate_password=false",
+        "password: null",
+        "has_password=None",
+    ],
+)
+def test_flags_in_text_are_kept(text: str) -> None:
+    assert redact_text(text) == text
+
+
+def test_by_key_only_string_values_are_redacted() -> None:
+    value = {
+        "password": "hunter2",
+        "private_key": b"-----BEGIN",
+        "rotate_password": True,
+        "certificate": False,
+        "token": None,
+        "session_timeout": 3600,
+        "secret_ratio": 0.5,
+        "api_key": "",
+    }
+    assert redact(value) == {
+        "password": REDACTED,
+        "private_key": REDACTED,
+        "rotate_password": True,
+        "certificate": False,
+        "token": None,
+        "session_timeout": 3600,
+        "secret_ratio": 0.5,
+        "api_key": "",
+    }
+
+
+def test_strings_nested_under_a_secret_key_are_redacted() -> None:
+    value = {"credentials": {"user": "ann", "port": 22, "tls": True}, "tokens": ["t1", ("t2", 3)]}
+    assert redact(value) == {
+        "credentials": {"user": REDACTED, "port": 22, "tls": True},
+        "tokens": [REDACTED, [REDACTED, 3]],
+    }
+
+
+def test_registered_secrets_and_patterns_still_apply_under_other_keys() -> None:
+    register_secret("Zq8-registered-value")
+    value = {"note": "pw is Zq8-registered-value", "hint": "password=hunter2", "ok": "rotate_password: true"}
+    assert redact(value) == {
+        "note": f"pw is {REDACTED}",
+        "hint": f"password={REDACTED}",
+        "ok": "rotate_password: true",
+    }
