@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,25 @@ def sha(value: str) -> str:
 
 def applied_data(outcome: dict[str, Any], index: int = 0) -> dict[str, Any]:
     return dict(outcome["report"]["applied"][index].get("data") or {})
+
+
+def assert_secrets_nowhere(
+    hb: HostingBench, secrets: list[str], caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Each generated password reached the caller once and is in no log, audit/history file or sandbox record."""
+    assert secrets
+    assert all(len(s) >= 12 for s in secrets)
+    err = capfd.readouterr().err
+    files = {p.name: p.read_text(errors="replace") for p in sorted(hb.state_dir.rglob("*")) if p.is_file()}
+    assert {"audit.jsonl", "history.jsonl"} <= set(files)
+    runtime = hb.transport.app.state.runtime  # type: ignore[attr-defined]
+    recorded = repr([e.to_dict() for e in runtime.history])
+    for secret in secrets:
+        assert secret not in caplog.text
+        assert secret not in err
+        for name, text in files.items():
+            assert secret not in text, name
+        assert secret not in recorded  # the sandbox's request history (`/_sandbox/requests`) too
 
 
 # ---- sites -------------------------------------------------------------------------------------
@@ -227,7 +247,10 @@ async def test_aliases_add_several_remove_one_undo_and_the_main_name(hb: Hosting
 
 
 # ---- databases and users -----------------------------------------------------------------------
-async def test_database_and_user_lifecycle(hb: HostingBench) -> None:
+async def test_database_and_user_lifecycle(
+    hb: HostingBench, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    caplog.set_level(logging.DEBUG)
     async with connect_writes(hb.server(), "memory", "legacy") as client:
         await apply(client, "hosting_create_resource", {"hosting_id": WEB, "kind": "database", "name": "blog"})
         assert "al7pdg_blog" in hb.state.databases[WEB]
@@ -264,15 +287,20 @@ async def test_database_and_user_lifecycle(hb: HostingBench) -> None:
         })
         assert "al7pdg_blog" not in hb.state.database_users[WEB]
         restored = await apply(client, "history_undo", {"history_id": deleted["history_id"]})
-        assert applied_data(restored)["password"]
+        recreated = applied_data(restored)["password"]
+        assert hb.state.database_users[WEB]["al7pdg_blog"]["_password_sha256"] == sha(recreated)
         assert [p["database"] for p in hb.state.database_users[WEB]["al7pdg_blog"]["permissions"]] == ["al7pdg_blog"]
         db = await apply(client, "hosting_delete_resource", {"hosting_id": WEB, "kind": "database", "name": "blog"})
     assert db["plan"]["risk"] == "irreversible"
     assert "al7pdg_blog" not in hb.state.databases[WEB]
     assert all(e.surface == "manager" for e in hb.exchanges("POST", "/database"))
+    assert_secrets_nowhere(hb, [password, new_password, recreated], caplog, capfd)
 
 
-async def test_ftp_users_create_switch_rotate_delete_and_restore(hb: HostingBench) -> None:
+async def test_ftp_users_create_switch_rotate_delete_and_restore(
+    hb: HostingBench, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    caplog.set_level(logging.DEBUG)
     async with connect_writes(hb.server(), "memory", "legacy") as client:
         created = await apply(client, "hosting_create_resource", {
             "hosting_id": WEB, "kind": "ftp_user", "name": "ci", "home_directory": "/sites/www.alpage-shop.ch",
@@ -288,11 +316,15 @@ async def test_ftp_users_create_switch_rotate_delete_and_restore(hb: HostingBenc
         rotated = await apply(client, "hosting_update_user", {
             "hosting_id": WEB, "kind": "ftp_user", "name": "al7pdg_ci", "rotate_password": True,
         })
-        assert hb.state.ftp_users[WEB]["al7pdg_ci"]["_password_sha256"] == sha(applied_data(rotated)["password"])
+        second = applied_data(rotated)["password"]
+        assert hb.state.ftp_users[WEB]["al7pdg_ci"]["_password_sha256"] == sha(second)
         deleted = await apply(client, "hosting_delete_resource", {"hosting_id": WEB, "kind": "ftp_user", "name": "ci"})
         assert "its files are kept" in deleted["plan"]["summary"]
         assert "al7pdg_ci" not in hb.state.ftp_users[WEB]
-        await apply(client, "history_undo", {"history_id": deleted["history_id"]})
+        restored = await apply(client, "history_undo", {"history_id": deleted["history_id"]})
     back = hb.state.ftp_users[WEB]["al7pdg_ci"]
     assert (back["has_ssh"], back["home_directory"]) == (True, "/sites/www.alpage-shop.ch")
+    third = applied_data(restored)["password"]
+    assert back["_password_sha256"] == sha(third)
     assert all(e.surface == "manager" for e in hb.exchanges("PATCH", "/users/"))
+    assert_secrets_nowhere(hb, [first, second, third], caplog, capfd)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from infomaniak_mcp.sandbox.auth import RateLimiter
@@ -15,11 +16,31 @@ from infomaniak_mcp.sandbox.state import SandboxState
 
 SECRET_HEADERS = frozenset({"authorization", "cookie", "x-xsrf-token", "set-cookie", "proxy-authorization"})
 HISTORY_SIZE = 1000
+REDACTED = "[redacted]"
+# Body keys whose (string) values are secrets the client sends: generated passwords, private keys.
+# A local rule on purpose: the sandbox is an oracle and shares no code with the client it checks.
+SECRET_BODY_KEY = re.compile(r"(^|_)(password|passwd|passphrase|secret|private_key|api_key|token)$", re.IGNORECASE)
+
+
+def redact_body(value: Any) -> Any:
+    """`value` with the string values of secret-named keys replaced by `[redacted]`, recursively."""
+    if isinstance(value, dict):
+        return {
+            k: REDACTED if isinstance(k, str) and SECRET_BODY_KEY.search(k) and isinstance(v, str) and v
+            else redact_body(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [redact_body(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
 class RecordedExchange:
     """One request and its answer, secrets removed (for contract tests and `/_sandbox/requests`).
+
+    Secret headers are dropped when the exchange is built; `SandboxRuntime.record` redacts the
+    secret-named keys of the request body (a generated password is never kept in plain text).
 
     `route` is the matched route template (the spec template for documented operations) or None
     when nothing matched / a fault or the front door answered. `query` keeps repeated keys.
@@ -72,6 +93,7 @@ class SandboxRuntime:
         return f"sbx-{self.request_count:010d}"
 
     def record(self, exchange: RecordedExchange) -> None:
+        exchange = replace(exchange, body=redact_body(exchange.body))
         self.history.append(exchange)
         if self.recorder is not None:
             self.recorder.append(exchange)
