@@ -212,13 +212,30 @@ def site_refusals(
                 "hosting_id",
             )
         )
+    out.extend(name_refusals(fqdn, used=used, account_domains=account_domains, now=now, field="fqdn"))
+    return out
+
+
+def name_refusals(
+    fqdn: str,
+    *,
+    used: Mapping[str, str],
+    account_domains: Sequence[DomainSummary],
+    now: float,
+    field: str,
+) -> list[Refusal]:
+    """A host name a site or an alias is about to serve: already used, domain not on the account, expired.
+
+    `field` is the argument the refusals name (`fqdn` for a site, `name` for aliases).
+    """
+    out: list[Refusal] = []
     if fqdn in used:
         out.append(
             Refusal(
                 "fqdn_in_use",
                 f"{fqdn} is already used by {used[fqdn]}",
-                "Choose another name, or remove it there first (hosting_remove_alias / hosting_delete_resource).",
-                "fqdn",
+                "Choose another name, or remove it there first (hosting_delete_resource kind=alias or kind=site).",
+                field,
             )
         )
     by_name = {d.customer_name.lower(): d for d in account_domains}
@@ -229,7 +246,7 @@ def site_refusals(
                 "domain_not_on_account",
                 f"no domain of this organisation covers {fqdn}",
                 "Use a domain listed by account_list_products kind=domain, or add the domain to the organisation.",
-                "fqdn",
+                field,
             )
         )
     else:
@@ -239,8 +256,8 @@ def site_refusals(
                 Refusal(
                     "domain_expired",
                     f"the domain {domain} expired",
-                    f"Renew {domain} in the Manager first; the site would not answer until then.",
-                    "fqdn",
+                    f"Renew {domain} in the Manager first; the name would not answer until then.",
+                    field,
                 )
             )
     return out

@@ -97,7 +97,8 @@ def _certificate_findings(data: HostingData, now: float, days: int) -> list[Find
                     "high" if left < 7 else "medium",
                     hosting_id,
                     f"{fqdn}: {cert.type or ''} certificate expires in {left} day(s) ({_date(cert.expired_at)})",
-                    "Let's Encrypt renews by itself; check it did (hosting_list_certificates) if under 7 days."
+                    "Let's Encrypt renews by itself; check it did (hosting_list_sites certificates=true) "
+                    "if under 7 days."
                     if automatic
                     else "Install the renewed certificate (hosting_set_certificate type=custom).",
                     site.id,

@@ -1,8 +1,9 @@
 """Shared pieces of the `hosting` toolset: argument types, error conversion, small reads.
 
-The toolset is split by concern (`tools/hosting.py` imports every module): reads
-(`hosting_reads`), Node.js (`hosting_nodejs`), writes (`hosting_writes`), the provisioning
-workflow and the audit (`hosting_workflows`), and the operations the engine runs (`hosting_ops`).
+The toolset is split by concern (`tools/hosting.py` imports every module and lists them): reads
+(`hosting_reads`), Node.js (`hosting_nodejs`), writes (`hosting_writes`, `hosting_ssl`), the
+provisioning workflow (`hosting_sites`), the audit (`hosting_audit`), and the operations the
+engine runs (`hosting_ops`).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from infomaniak_mcp.api.errors import InfomaniakError, ManagerSessionError, TokenMismatchError
+from infomaniak_mcp.api.errors import InfomaniakError, ManagerSessionError, NotFoundError, TokenMismatchError
 from infomaniak_mcp.api.hosting.models import Certificate, Site, SiteAlias, WebHosting
 from infomaniak_mcp.domain.hosting import (
     HostingNameError,
@@ -429,8 +429,14 @@ async def hosting_list_databases(
     databases = (await ctx.api.hosting.list_databases(hosting_id)).items
     users = (await ctx.api.hosting.list_database_users(hosting_id)).items
     if name is not None:
+        known = sorted({d.name for d in databases} | {u.name for u in users})
         databases = [d for d in databases if d.name == name]
         users = [u for u in users if u.name == name]
+        if not databases and not users:
+            raise NotFoundError(
+                description=f"no database or database user {name!r} on hosting {hosting_id}",
+                hint=f"Existing: {', '.join(known) or 'none'} (full names, with the hosting prefix).",
+            )
     return DatabaseList(
         hosting_id=hosting_id,
         databases=rows_of(

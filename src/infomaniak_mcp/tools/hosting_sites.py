@@ -13,6 +13,7 @@ database or user name already taken, a directory outside `/sites/`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
@@ -42,33 +43,49 @@ from infomaniak_mcp.tools.hosting_common import (
 )
 
 PhpVersion = Literal["7.4", "8.1", "8.2", "8.3", "8.4"]
-MAX_ALIAS_READS = 20
+MAX_ALIAS_READS = 40
 
 
-async def used_names(ctx: ToolContext, hosting: WebHosting, fqdn: str) -> tuple[dict[str, str], list[int]]:
-    """FQDNs served on the organisation's hostings (main names; aliases of same-domain sites on this
-    hosting when a manager session exists) → where; and the ids of this hosting's sites."""
+def _base(fqdn: str, domains: Sequence[str]) -> str:
+    """The account domain covering `fqdn`, else its parent (`blog.example.ch` → `example.ch`)."""
+    return registrable_domain(fqdn, domains) or (fqdn.split(".", 1)[1] if fqdn.count(".") >= 2 else fqdn)
+
+
+async def used_names(
+    ctx: ToolContext, hosting: WebHosting, fqdns: Sequence[str], domains: Sequence[str] = ()
+) -> tuple[dict[str, str], list[int]]:
+    """FQDNs served on the organisation's hostings → where; and the ids of this hosting's sites.
+
+    Every site's main name counts. Aliases are read (manager session) for the sites whose domain is
+    one of `fqdns`' domains (`domains`: the account's domain names), on any hosting of the account,
+    then for the other sites of this hosting, at most `MAX_ALIAS_READS` sites in all.
+    """
     used: dict[str, str] = {}
     own_sites: list[int] = []
+    bases = {_base(n, domains) for n in fqdns}
+    # alias reads, in order: related sites on this hosting, on the others, then this hosting's other sites
+    reads: tuple[list[tuple[int, int]], ...] = ([], [], [])
     hostings = await ctx.api.hosting.list_hostings(account_id=hosting.account_id)
-    parent = fqdn.split(".", 1)[1] if fqdn.count(".") >= 2 else fqdn
-    same_domain: list[int] = []
     for h in hostings.items:
         for site in (await ctx.api.hosting.list_sites(h.id, with_=())).items:
             name = (site.main_fqdn or "").lower()
             used[name] = f"site {site.id} on hosting {h.id}"
             if h.id == hosting.id:
                 own_sites.append(site.id)
-                if name == parent or name.endswith("." + parent):
-                    same_domain.append(site.id)
+            if name and _base(name, domains) in bases:
+                reads[0 if h.id == hosting.id else 1].append((h.id, site.id))
+            elif h.id == hosting.id:
+                reads[2].append((h.id, site.id))
     manager = manager_client(ctx.api)
-    for site_id in same_domain[:MAX_ALIAS_READS]:
+    for hosting_id, site_id in [*reads[0], *reads[1], *reads[2]][:MAX_ALIAS_READS]:
         try:
-            aliases = await manager.list_aliases(hosting.id, site_id)
+            aliases = await manager.list_aliases(hosting_id, site_id)
         except (ManagerSessionError, TokenMismatchError):
             break  # the manager answers the same refusal (409) at apply time; the step then fails cleanly
+        except NotFoundError:
+            continue
         for alias in aliases:
-            used.setdefault(alias.name.lower(), f"an alias of site {site_id} on hosting {hosting.id}")
+            used.setdefault(alias.name.lower(), f"an alias of site {site_id} on hosting {hosting_id}")
     return used, own_sites
 
 
@@ -143,8 +160,9 @@ async def hosting_create_site(
         raise argument_error("directory", exc) from None
     require_manager(ctx.api)
     hosting = await get_hosting(ctx.api, hosting_id)
-    used, own_sites = await used_names(ctx, hosting, name)
     domains = await ctx.api.domain.list_domains(hosting.account_id) if hosting.account_id else []
+    domain_names = [d.customer_name.lower() for d in domains]
+    used, own_sites = await used_names(ctx, hosting, [name], domain_names)
     refusals = site_refusals(name, hosting, used=used, account_domains=domains, now=ctx.clock())
     db_name = default_database_name(name) if database == "" else database
     db_state: dict[str, Any] = {}
@@ -163,7 +181,7 @@ async def hosting_create_site(
             )
     if refusals:
         raise refusal_error(refusals)
-    domain = registrable_domain(name, [d.customer_name.lower() for d in domains])
+    domain = registrable_domain(name, domain_names)
     zone = await _zone_for(ctx, name, domain) if dns else None
     records = []
     if zone is not None:

@@ -24,6 +24,7 @@ from infomaniak_mcp.domain.hosting import (
     database_user_resource,
     ftp_user_resource,
     hosting_refusals,
+    name_refusals,
     normalise_fqdn,
     prefixed,
     short_login,
@@ -85,6 +86,14 @@ def _full(hosting: WebHosting, name: str | None, kind: str) -> str:
         return prefixed(hosting, _need(name, "name", kind))
     except NameRefused as exc:
         raise argument_error("name", exc) from None
+
+
+def _only_for(kind: str, **by_kind: dict[str, Any]) -> None:
+    """A field error for an argument given with a kind it does not apply to (it would be silently ignored)."""
+    for other, fields in by_kind.items():
+        given = [f for f, v in fields.items() if v is not None]
+        if other != kind and given:
+            raise InvalidArgumentError.for_field(given[0], f"only applies to kind={other}")
 
 
 def _one(operation: str, params: dict[str, Any], resource: str, description: str, before: Any = None) -> Step:
@@ -156,7 +165,8 @@ async def hosting_create_resource(
     )
 
 
-async def _alias_plan(ctx: ToolContext, hosting: WebHosting, site_id: int, names: str) -> Plan:
+def _alias_names(names: str) -> list[str]:
+    """The comma-separated host names, normalised and deduplicated; a field error when none is valid."""
     wanted: list[str] = []
     for raw in names.split(","):
         if raw.strip():
@@ -164,15 +174,24 @@ async def _alias_plan(ctx: ToolContext, hosting: WebHosting, site_id: int, names
                 wanted.append(normalise_fqdn(raw))
             except NameRefused as exc:
                 raise argument_error("name", exc) from None
+    if not wanted:
+        raise InvalidArgumentError.for_field("name", "one or more host names, comma-separated, e.g. www.example.ch")
+    return list(dict.fromkeys(wanted))
+
+
+async def _alias_plan(ctx: ToolContext, hosting: WebHosting, site_id: int, names: str) -> Plan:
+    wanted = _alias_names(names)
     site = await ctx.api.hosting.get_site(hosting.id, site_id, with_=())
     current = sorted(a.name for a in await manager_client(ctx.api).list_aliases(hosting.id, site_id))
-    used, _ = await used_names(ctx, hosting, wanted[0])
-    elsewhere = [f"{n} ({used[n]})" for n in wanted if n in used and n not in current]
-    if elsewhere:
-        raise InvalidArgumentError.for_field("name", f"already used: {', '.join(elsewhere)}")
-    new = [n for n in dict.fromkeys(wanted) if n not in current]
+    new = [n for n in wanted if n not in current]
     if not new:
         raise InvalidArgumentError.for_field("name", f"every name is already an alias of {site.main_fqdn}")
+    domains = await ctx.api.domain.list_domains(hosting.account_id) if hosting.account_id else []
+    used, _ = await used_names(ctx, hosting, new, [d.customer_name.lower() for d in domains])
+    refusals = [r for n in new for r in name_refusals(n, used=used, account_domains=domains, now=ctx.clock(),
+                                                       field="name")]
+    if refusals:
+        raise refusal_error(refusals)
     resource = f"{site_resource(hosting.id, site_id)}/aliases"
     params = {"hosting_id": hosting.id, "site_id": site_id, "aliases": new}
     return Plan(
@@ -180,7 +199,8 @@ async def _alias_plan(ctx: ToolContext, hosting: WebHosting, site_id: int, names
         steps=[_one("hosting.add_aliases", params, resource, f"Add the alias(es) {', '.join(new)}", current)],
         diff=[DiffEntry(resource=resource, before=current, after=sorted([*current, *new]))],
         risk="low",
-        fingerprint=plan_state(hosting, aliases=current, used=sorted(n for n in wanted if n in used)),
+        fingerprint=plan_state(hosting, aliases=current, used=sorted(n for n in wanted if n in used),
+                               domains=sorted((d.customer_name, d.expired_at) for d in domains)),
         reversible=True,
     )
 
@@ -199,6 +219,10 @@ async def hosting_update_user(
 ) -> Plan:
     """Rotate a database or FTP/SSH user's password, set a database user's rights on one database, or switch an
     FTP user between ftp (SFTP) and ssh. A rotation cannot be undone."""
+    _only_for(kind, database_user={"database": database, "rights": rights},
+              ftp_user={"connection_type": connection_type})
+    if rights is not None and database is None:
+        raise InvalidArgumentError.for_field("database", "required with rights (the database the rights apply to)")
     hosting = await writable_hosting(ctx, hosting_id)
     h, full = hosting.id, _full(hosting, name, kind)
     changes: list[str] = []
@@ -239,7 +263,7 @@ async def hosting_update_user(
     if not changes:
         raise InvalidArgumentError(
             code="nothing_to_change", description=f"{full} already has these settings",
-            hint="Give rotate_password=true, database+rights, or connection_type.",
+            hint="Give rotate_password: true, database and rights, or connection_type.",
         )
     summary = f"Change {kind.replace('_', ' ')} {full}: {'; '.join(changes)}"
     diff = [DiffEntry(resource=resource, before=before, after=after)]
@@ -327,7 +351,8 @@ async def hosting_delete_resource(
         sid = _need(site_id, "site_id", kind)
         cert = await get_certificate(ctx.api, h, sid)
         if cert is None:
-            raise NotFoundError(description=f"site {sid} has no certificate", hint="hosting_list_certificates.")
+            raise NotFoundError(description=f"site {sid} has no certificate",
+                                hint="hosting_list_sites certificates=true shows them.")
         before = certificate_value(cert)
         params = {"hosting_id": h, "site_id": sid}
         operation, resource = "hosting.delete_certificate", certificate_resource(h, sid)
@@ -337,7 +362,10 @@ async def hosting_delete_resource(
         extra = " — the site is served over plain HTTP until a new one is installed"
     else:
         sid = _need(site_id, "site_id", kind)
-        alias_name = normalise_fqdn(_need(name, "name", kind))
+        try:
+            alias_name = normalise_fqdn(_need(name, "name", kind))
+        except NameRefused as exc:
+            raise argument_error("name", exc) from None
         aliases = await manager_client(ctx.api).list_aliases(h, sid)
         match = next((a for a in aliases if a.name == alias_name), None)
         if match is None:
