@@ -348,8 +348,9 @@ def find_site(
 ) -> tuple[list[SiteRef], list[SiteRef]]:
     """(exact matches, closest matches) of `name` among `refs` (main FQDNs and known aliases).
 
-    Exact: the FQDN itself; else its www / bare variant. Closest: similarity of the whole name,
-    ranked, same-domain names first.
+    Exact: the FQDN itself; else its www / bare variant. Closest: the names similar enough
+    (`difflib`) and every name of the same parent domain, ranked by similarity of the whole name
+    (ties: same domain first, then alphabetical), the best `limit`.
     """
     exact = [r for r in refs if r.fqdn == name]
     if not exact:
@@ -360,6 +361,10 @@ def find_site(
     names = sorted({r.fqdn for r in refs})
     close = difflib.get_close_matches(name, names, n=limit * 2, cutoff=0.55)
     parent = name.split(".", 1)[1] if name.count(".") >= 2 else name
-    same_domain = [n for n in names if n == parent or n.endswith("." + parent)]
-    ranked = list(dict.fromkeys([*same_domain, *close]))[:limit]
+    same_domain = {n for n in names if n == parent or n.endswith("." + parent)}
+
+    def rank(candidate: str) -> tuple[float, bool, str]:
+        return -difflib.SequenceMatcher(None, name, candidate).ratio(), candidate not in same_domain, candidate
+
+    ranked = sorted(same_domain | set(close), key=rank)[:limit]
     return [], [next(r for r in refs if r.fqdn == n) for n in ranked]

@@ -152,6 +152,19 @@ def test_find_site_exact_variant_and_closest() -> None:
     assert "www.cafe.ch" not in [c.fqdn for c in closest][:3]
 
 
+def test_find_site_closest_are_ranked_by_similarity() -> None:
+    """More than `limit` same-domain sites: the most similar come first, not the alphabetically first."""
+    names = ["a.cafe.ch", "b.cafe.ch", "c.cafe.ch", "d.cafe.ch", "e.cafe.ch", "s249.cafe.ch", "s24.cafe.ch",
+             "s2490.cafe.ch", "x2499.cafe.ch", "s2499.cafe.com"]
+    refs = [SiteRef(1, 7, "Web", i, n) for i, n in enumerate(names)]
+    exact, closest = find_site("s2499.cafe.ch", refs)
+    assert exact == []
+    assert [c.fqdn for c in closest] == ["s249.cafe.ch", "s2490.cafe.ch", "x2499.cafe.ch", "s24.cafe.ch",
+                                         "s2499.cafe.com"]
+    _, tie = find_site("www2.ex.ch", [SiteRef(1, 7, "Web", 1, "www2.ex.cm"), SiteRef(1, 7, "Web", 2, "www3.ex.ch")])
+    assert [c.fqdn for c in tie] == ["www3.ex.ch", "www2.ex.cm"]  # equally similar: the same domain first
+
+
 def test_audit_findings() -> None:
     hosting = HOSTING.model_copy(
         update={"is_locked": True, "has_operation_in_progress": True, "disk_used": 96, "disk_quota": 100}
