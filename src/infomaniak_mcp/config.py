@@ -16,6 +16,12 @@ A wrong value fails at start with `ConfigError` naming the variable. Secrets are
 | `INFOMANIAK_TIMEOUT` | deadline of one HTTP request, seconds, 1–300 | `30` |
 | `INFOMANIAK_MCP_LOG_LEVEL` | stderr log level | `WARNING` |
 | `INFOMANIAK_MCP_ENV_FILE` | the `.env` file to read | `./.env` |
+
+`load_environment()` is the one source of truth: the process environment over the `.env` file.
+`Settings.environ` keeps that mapping, and every other setting is read from it (not from
+`os.environ`): the safety engine's `INFOMANIAK_MCP_CONFIRM`, `_CONFIRM_TTL`, `_STATE_DIR`,
+`_AUDIT_LOG`, `_AUDIT_READS` (`SafetyEngine.from_env(settings.environ)`) and the sandbox's
+`INFOMANIAK_SANDBOX_FAULTS`; the CLI checks them all at start (exit 2 naming the variable).
 """
 
 from __future__ import annotations
@@ -90,6 +96,9 @@ class Settings:
     log_level: str = "WARNING"
     # Raw INFOMANIAK_MCP_* values (may hold secrets such as INFOMANIAK_MCP_HTTP_TOKENS): never in repr.
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # The whole environment the settings were read from (process env over `.env`), for the settings
+    # read elsewhere (safety engine, sandbox faults); None: not loaded, those read `os.environ`.
+    environ: Mapping[str, str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def has_token(self) -> bool:
@@ -147,17 +156,21 @@ def env_number(env: Mapping[str, str], name: str, default: float, low: float, hi
     return value
 
 
-def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | None = None) -> Settings:
-    """Build settings from `environ` (default `os.environ`) over the `.env` file; process env wins."""
+def load_environment(environ: Mapping[str, str] | None = None, *, env_file: Path | None = None) -> dict[str, str]:
+    """`environ` (default `os.environ`) over the `.env` file (process env wins); nothing validated."""
     base = dict(os.environ if environ is None else environ)
     file_name = base.get("INFOMANIAK_MCP_ENV_FILE")
     path = env_file or (Path(file_name) if file_name else Path.cwd() / ".env")
     if path.is_file():
-        env = {**parse_env_file(path), **base}
-    elif file_name:
+        return {**parse_env_file(path), **base}
+    if file_name:
         raise ConfigError("INFOMANIAK_MCP_ENV_FILE", f"{file_name} does not exist")
-    else:
-        env = base
+    return base
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | None = None) -> Settings:
+    """Build settings from `environ` (default `os.environ`) over the `.env` file; process env wins."""
+    env = load_environment(environ, env_file=env_file)
 
     mode = env.get("INFOMANIAK_AUTH_MODE", "").strip().lower() or "manual"
     if mode not in _AUTH_MODES:
@@ -189,4 +202,5 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         request_timeout=env_number(env, "INFOMANIAK_TIMEOUT", 30.0, 1, 300),
         log_level=log_level,
         extra={k: v for k, v in env.items() if k.startswith("INFOMANIAK_MCP_")},
+        environ=env,
     )

@@ -3,6 +3,11 @@
 - the plan cannot be rebuilt at confirmation time (the record was deleted meanwhile): nothing is
   sent, no `apply_attempt`, one `rejected / stale_rebuild_failed` entry, and the model is told the
   state changed;
+- arguments the SDK refuses before the wrapper runs (a number or a 600-character
+  `confirmation_token`, an unknown record type): `invalid_argument` naming the field, with a next
+  step, audited `rejected / invalid_arguments` (read tools get the same typed error, not audited);
+- an eliciting client that accepts with content that does not fit the form: `confirmation_refused`
+  (`invalid_answer`), audited `rejected / invalid_confirmation_answer` after `elicitation_requested`.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from e2e_writes_support import ZONE, Elicitor, WriteBench, connect_writes, plan,
 pytestmark = pytest.mark.anyio
 
 STALE = "the state changed since the plan; nothing was changed"
+CREATE = {"zone": ZONE, "type": "TXT", "name": "checked", "target": "v=1"}
 
 
 def _tool_phases(bench: WriteBench, tool: str) -> list[tuple[str, str]]:
@@ -61,3 +67,64 @@ async def test_a_plan_that_cannot_be_rebuilt_after_elicitation_is_rejected(tmp_p
     phases = _tool_phases(bench, "dns_update_record")
     assert phases[-1] == ("rejected", "stale_rebuild_failed")
     assert all(phase != "apply_attempt" for phase, _ in phases)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field"),
+    [
+        ({**CREATE, "confirmation_token": 12345}, "confirmation_token"),
+        ({**CREATE, "confirmation_token": "imc_" + "A" * 596}, "confirmation_token"),
+        ({**CREATE, "type": "BOGUS"}, "type"),
+    ],
+    ids=["token-number", "token-600-chars", "bogus-type"],
+)
+@pytest.mark.parametrize("mode", ["legacy", "2026-07-28"])
+async def test_arguments_refused_by_validation_are_typed_and_audited(
+    tmp_path: Path, arguments: dict[str, object], field: str, mode: str
+) -> None:
+    bench = WriteBench(tmp_path)
+    before = bench.state_dump()
+    async with connect_writes(bench.server(), "memory", mode) as client:
+        result = await client.call_tool("dns_create_record", arguments)
+    assert result.is_error
+    error = structured(result)
+    assert error["error"] == "invalid_argument", error
+    assert [d["attribute"] for d in error["details"]] == [field]
+    assert field in error["next_step"]
+    assert text_of(result).startswith("invalid_argument: ")
+    assert "A" * 100 not in text_of(result)  # the refused value is not echoed
+    assert bench.state_dump() == before
+    entries = bench.engine.audit.search(limit=10)
+    assert [(e.tool, e.phase, e.outcome) for e in entries] == [("dns_create_record", "rejected", "invalid_arguments")]
+    assert "confirmation_token" not in entries[0].arguments
+    assert entries[0].error["details"][0]["attribute"] == field
+
+
+async def test_a_read_tool_refused_by_validation_gets_a_typed_error(tmp_path: Path) -> None:
+    bench = WriteBench(tmp_path)
+    async with connect_writes(bench.server(), "memory", "legacy") as client:
+        result = await client.call_tool("dns_list_records", {"zone": ["not", "a", "name"]})
+    assert result.is_error
+    error = structured(result)
+    assert error["error"] == "invalid_argument"
+    assert error["details"][0]["attribute"] == "zone"
+    assert error["next_step"].startswith("Fix zone")
+    assert bench.audit_phases() == []
+
+
+@pytest.mark.parametrize("content", [{}, {"confirm": "perhaps"}], ids=["empty", "not-a-boolean"])
+@pytest.mark.parametrize("mode", ["legacy", "2026-07-28"])
+async def test_a_bad_elicitation_answer_is_refused_and_audited(
+    tmp_path: Path, content: dict[str, object], mode: str
+) -> None:
+    bench = WriteBench(tmp_path)
+    before = bench.state_dump()
+    elicitor = Elicitor("accept", content)
+    async with connect_writes(bench.server(), "memory", mode, elicitation=elicitor) as client:
+        result = await client.call_tool("dns_create_record", CREATE)
+    assert elicitor.asked
+    assert result.is_error
+    error = structured(result)
+    assert (error["error"], error["reason"]) == ("confirmation_refused", "invalid_answer")
+    assert bench.state_dump() == before
+    assert _tool_phases(bench, "dns_create_record")[-1] == ("rejected", "invalid_confirmation_answer")

@@ -11,12 +11,15 @@
 - `poll_deadline`: how long an apply waits for an asynchronous upstream operation, measured on
   `poll_clock` with `poll_sleep` between checks (tests pass fakes).
 
-`SafetyEngine.from_env()` reads the environment (nothing is written until a write happens);
+`SafetyEngine.from_env(environ)` reads those settings from `environ` (the server passes
+`Settings.environ`: process environment over `.env`; `None` means `os.environ`) and raises
+`ConfigError` naming a wrong variable at once (nothing is written until a write happens);
 tests build one on a temporary directory with `SafetyEngine.in_directory(path, clock=...)`.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -98,16 +101,21 @@ class SafetyEngine:
         cls,
         environ: Mapping[str, str] | None = None,
         *,
-        confirm: ConfirmMode = "auto",
+        confirm: ConfirmMode | None = None,
         clock: Callable[[], float] = time.time,
     ) -> SafetyEngine:
-        """The installation's engine; configuration errors (TTL, flags) are raised now, files come later."""
-        confirm_ttl(environ)  # fail at start-up on a bad INFOMANIAK_MCP_CONFIRM_TTL
+        """The installation's engine; configuration errors (mode, TTL, flags) are raised now, files come later.
+
+        `confirm`: the `--confirm` option when given; else `INFOMANIAK_MCP_CONFIRM` from `environ`.
+        """
+        env = os.environ if environ is None else environ
+        mode = confirm if confirm is not None else confirm_mode(env.get(CONFIRM_ENV))
+        confirm_ttl(env)  # fail at start-up on a bad INFOMANIAK_MCP_CONFIRM_TTL
         return cls(
-            audit=AuditLog.from_env(environ, clock=clock),
-            history=History.from_env(environ, clock=clock),
-            tokens=lambda: ConfirmationTokens.from_env(environ, clock=clock),
-            confirm=confirm,
+            audit=AuditLog.from_env(env, clock=clock),
+            history=History.from_env(env, clock=clock),
+            tokens=lambda: ConfirmationTokens.from_env(env, clock=clock),
+            confirm=mode,
         )
 
     @classmethod

@@ -26,7 +26,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
@@ -126,7 +126,9 @@ class FaultConfig:
         return cls(rules=parse_rules(text))
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> FaultConfig:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> FaultConfig:
+        """The rules of `INFOMANIAK_SANDBOX_FAULTS` in `environ` (default `os.environ`; the server passes
+        its settings' environment, `.env` included); `FaultConfigError` naming the variable if wrong."""
         env = os.environ if environ is None else environ
         text = env.get(ENV_VAR, "").strip()
         if not text:

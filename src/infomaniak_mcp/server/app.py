@@ -31,14 +31,15 @@ from types import CodeType
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from mcp_types import Tool as MCPTool
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from infomaniak_mcp import __version__
 from infomaniak_mcp.api.errors import NotConfiguredError
-from infomaniak_mcp.config import TOKEN_HELP, Secret, Settings
+from infomaniak_mcp.config import TOKEN_HELP, ConfigError, Secret, Settings
 from infomaniak_mcp.safety.engine import ConfirmMode, SafetyEngine
 from infomaniak_mcp.safety.redact import register_secret
 from infomaniak_mcp.server.deps import (
@@ -48,14 +49,21 @@ from infomaniak_mcp.server.deps import (
     local_principal,
     request_principal,
 )
-from infomaniak_mcp.server.errors import ReadOnlyModeError, error_result, internal_error_result, known_error
+from infomaniak_mcp.server.errors import (
+    ConfirmationRefusedError,
+    ReadOnlyModeError,
+    error_result,
+    internal_error_result,
+    invalid_arguments_error,
+    known_error,
+)
 from infomaniak_mcp.server.instructions import build_instructions
 from infomaniak_mcp.server.logs import configure_logging
 from infomaniak_mcp.server.manifest import ResourceEntry, ToolEntry, load_manifest
 from infomaniak_mcp.server.registry import Selection, ToolSpec, get_spec, resource_specs, toolsets
 from infomaniak_mcp.server.resources import register_lazy_resources, register_resources
 from infomaniak_mcp.server.schemas import compact_output_schema, compact_schema
-from infomaniak_mcp.server.writes import run_write, write_parameters
+from infomaniak_mcp.server.writes import refuse_call, run_write, write_parameters
 
 if TYPE_CHECKING:
     from infomaniak_mcp.api.client import InfomaniakApi
@@ -270,8 +278,40 @@ class InfomaniakServer(MCPServer[ServerState]):
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[ServerState, Any] | None = None
     ) -> Any:
+        """The SDK's call, with our answers for what it refuses before our wrapper runs.
+
+        Arguments that fail the input schema → `invalid_argument` naming each field, with a next
+        step (write tools: audited `rejected / invalid_arguments`); a write whose human confirmation
+        answer does not fit the form → `confirmation_refused` (`invalid_answer`), audited `rejected`.
+        """
         self._materialize(name)
-        return await super().call_tool(name, arguments, context)
+        tool = self._tool_manager.get_tool(name)
+        spec: ToolSpec | None = getattr(tool.fn, "__tool_spec__", None) if tool is not None else None
+        if tool is None or spec is None or self._deps is None:
+            return await super().call_tool(name, arguments, context)
+        if context is None:
+            context = Context(mcp_server=self, subscriptions=self._subscriptions)
+        try:
+            tool.fn_metadata.validate_arguments(arguments)
+        except ValidationError as exc:
+            error = invalid_arguments_error(exc)
+            logger.info("tool %s refused arguments: %s", name, [d.attribute for d in error.details])
+            if spec.read_only:
+                return error_result(error)
+            return await refuse_call(spec, self._deps, context, arguments, "invalid_arguments", error)
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            # Our wrapper answers everything itself; what the SDK still raises for a write comes
+            # from its resolvers: the elicitation answer did not fit the confirmation form.
+            if spec.read_only or isinstance(exc, UnexpectedToolError):
+                raise
+            refused = ConfirmationRefusedError(
+                description="the confirmation answer does not match the form; nothing was changed",
+                reason="invalid_answer",
+                hint="Call the tool again; the user must accept with confirm = true (or type the exact name).",
+            )
+            return await refuse_call(spec, self._deps, context, arguments, "invalid_confirmation_answer", refused)
 
     def _tool_input_schema(self, name: str) -> dict[str, Any] | None:
         entry = (self._pending or {}).get(name)
@@ -303,21 +343,22 @@ def build_server(
     sandbox: bool = False,
     clock: Callable[[], float] | None = None,
     safety: SafetyEngine | None = None,
-    confirm: ConfirmMode = "auto",
+    confirm: ConfirmMode | None = None,
     lazy: bool = True,
 ) -> MCPServer[ServerState]:
     """The MCP server exposing `selection`; it owns `api` and closes it when it stops.
 
     `principal_resolver` names the caller of each call (default: the HTTP bearer token's name, else
     the local user); `sandbox` only adds a note to the instructions; `clock` pins `ToolContext.clock`.
-    `safety` holds the confirmation tokens, audit log, history and locks (default: from the
-    environment, with confirmation mode `confirm`; nothing is written until a write happens).
+    `safety` holds the confirmation tokens, audit log, history and locks (default: from
+    `settings.environ`, with confirmation mode `confirm`, else `INFOMANIAK_MCP_CONFIRM`; a wrong
+    value raises `ConfigError` now; nothing is written until a write happens).
     `lazy`: list tools from the manifest and import a toolset only when one of its tools is called
     (falls back to importing everything when the manifest does not cover the selection).
     """
     configure_logging(settings.log_level)
     register_settings_secrets(settings)
-    engine = safety if safety is not None else SafetyEngine.from_env(confirm=confirm)
+    engine = safety if safety is not None else SafetyEngine.from_env(settings.environ, confirm=confirm)
     deps = ServerDeps(
         settings=settings,
         api=api,
@@ -392,8 +433,9 @@ class ApiSetup(NamedTuple):
 def create_api(settings: Settings, *, sandbox: bool = False) -> ApiSetup:
     """The API client the server will own: the in-process sandbox, the real API, or none (no token).
 
-    With `sandbox`, the settings point at the sandbox (URLs and demo credentials) and the clock is
-    the sandbox's business clock, so tools and the simulated account agree on "today".
+    With `sandbox`, the settings point at the sandbox (URLs and demo credentials), the clock is
+    the sandbox's business clock, so tools and the simulated account agree on "today", and the
+    fault rules come from `INFOMANIAK_SANDBOX_FAULTS` in `settings.environ` (`ConfigError` if wrong).
     """
     if not sandbox and not settings.has_token:
         return ApiSetup(settings, None)
@@ -403,10 +445,16 @@ def create_api(settings: Settings, *, sandbox: bool = False) -> ApiSetup:
         return ApiSetup(settings, InfomaniakApi.from_settings(settings))
     import httpx2
 
-    from infomaniak_mcp.sandbox import SandboxClock, create_app
+    from infomaniak_mcp.sandbox import FaultConfig, FaultConfigError, SandboxClock, create_app
+    from infomaniak_mcp.sandbox.faults import ENV_VAR as FAULTS_ENV
 
+    try:
+        faults = FaultConfig.from_env(settings.environ)
+    except FaultConfigError as exc:
+        problem = str(exc).removeprefix(f"{FAULTS_ENV}: ")
+        raise ConfigError(FAULTS_ENV, problem) from None
     business_clock = SandboxClock.today()
-    transport = httpx2.ASGITransport(app=create_app(clock=business_clock))
+    transport = httpx2.ASGITransport(app=create_app(clock=business_clock, faults=faults))
     effective = sandbox_settings(settings)
     api = InfomaniakApi.from_settings(effective, transport=transport, manager_transport=transport)
     return ApiSetup(effective, api, lambda: float(business_clock.now()))

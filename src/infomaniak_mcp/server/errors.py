@@ -5,6 +5,8 @@
   `error.to_dict()` (the SDK client never validates an error result against the output schema).
 - An exception group (from an `anyio` task group: concurrent fetches) is flattened: its first
   `InfomaniakError` leaf is mapped as above (`known_error`), so a failed fetch keeps its code.
+- The SDK's argument validation failure (`ValidationError`) → `invalid_argument` naming each
+  field (`invalid_arguments_error`), checked by the server before the SDK runs the tool.
 - Anything else → masked: `"internal_error: internal error, see server log, ref <ref>"`; the
   traceback goes to stderr (redacted) under the same ref, so an operator can find it.
 """
@@ -17,8 +19,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from mcp_types import CallToolResult, TextContent
+from pydantic import ValidationError
 
-from infomaniak_mcp.api.errors import InfomaniakError
+from infomaniak_mcp.api.errors import ErrorDetail, InfomaniakError, InvalidArgumentError
 from infomaniak_mcp.safety.redact import redact, redact_text
 
 logger = logging.getLogger("infomaniak_mcp.server")
@@ -45,6 +48,20 @@ def known_error(exc: BaseException) -> InfomaniakError | None:
             if found is not None:
                 return found
     return None
+
+
+def invalid_arguments_error(exc: ValidationError) -> InvalidArgumentError:
+    """The SDK's argument validation failure as `invalid_argument`, one detail per field.
+
+    pydantic's messages name the rule (and the allowed values of an enum), never the input value.
+    """
+    details: list[ErrorDetail] = []
+    for item in exc.errors(include_url=False, include_input=False):
+        field = ".".join(str(part) for part in item["loc"]) or "arguments"
+        details.append(ErrorDetail(code=item["type"], description=item["msg"], attribute=field))
+    shown = "; ".join(f"{d.attribute}: {d.description}" for d in details[:5])
+    more = f" (and {len(details) - 5} more)" if len(details) > 5 else ""
+    return InvalidArgumentError(description=f"invalid arguments: {shown}{more}", details=details)
 
 
 def error_text(error: InfomaniakError) -> str:

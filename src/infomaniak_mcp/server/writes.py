@@ -51,7 +51,7 @@ from mcp.server.mcpserver.resolve import Elicit, Resolve
 from mcp_types import CallToolResult, TextContent
 from pydantic import BaseModel, Field
 
-from infomaniak_mcp.api.errors import NotConfiguredError
+from infomaniak_mcp.api.errors import InfomaniakError, NotConfiguredError
 from infomaniak_mcp.config import TOKEN_HELP
 from infomaniak_mcp.safety.audit import AuditError, Phase
 from infomaniak_mcp.safety.executor import ApplyReport, StepResult, apply_plan
@@ -264,6 +264,38 @@ async def _audit(
         error=error,
         plan_fingerprint=plan.fingerprint if plan is not None else None,
     )
+
+
+def _audited_value(value: Any) -> Any:
+    """An argument as a refused call's audit entry keeps it: long strings cut (the call was invalid anyway)."""
+    if isinstance(value, str) and len(value) > _VALUE_CHARS:
+        return f"{value[:_VALUE_CHARS]}… ({len(value)} chars)"
+    if isinstance(value, dict):
+        return {str(k): _audited_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_audited_value(v) for v in value]
+    return value
+
+
+async def refuse_call(
+    spec: ToolSpec,
+    deps: ServerDeps,
+    ctx: Context[Any, Any],
+    arguments: dict[str, Any],
+    outcome: str,
+    error: InfomaniakError,
+) -> CallToolResult:
+    """A write call the SDK refused before the wrapper ran (its arguments, the human's answer): the
+    `isError` result, after a `rejected` audit entry (a broken log adds a warning, it does not hide it)."""
+    result = error_result(error)
+    try:
+        principal = deps.principal_resolver(ctx)
+        plain = {k: _audited_value(v) for k, v in _plain_arguments(arguments).items()}
+        await _audit(deps, spec, principal, plain, "rejected", outcome, error=error.to_dict())
+    except Exception as exc:
+        logger.error("audit entry rejected/%s for %s could not be written: %s", outcome, spec.name, exc)
+        result.content.append(TextContent(type="text", text="Warning: the audit log could not be written."))
+    return result
 
 
 def outcome_result(outcome: WriteOutcome, *, is_error: bool = False) -> CallToolResult:
