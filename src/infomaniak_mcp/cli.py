@@ -13,8 +13,10 @@ infomaniak-mcp --version
 
 Exit codes: 0 success, 1 the tool answered an error (`call`) or the audit log is broken
 (`audit verify`, which names the first broken line), 2 configuration or usage error (the
-message names the variable or option). `--confirm elicit` (or `INFOMANIAK_MCP_CONFIRM=elicit`)
-makes every write wait for a human through elicitation; clients that cannot elicit are refused.
+message names the variable or option; serving, `tools` and `call` check every setting, `.env`
+included, before anything starts; `call` refuses an argument the tool does not have).
+`--confirm elicit` (or `INFOMANIAK_MCP_CONFIRM=elicit`) makes every write wait for a human
+through elicitation; clients that cannot elicit are refused.
 
 The default command serves MCP; `tools`, `call` and `audit verify` are shell commands (their
 output goes to stdout, logs to stderr). Heavy modules (the MCP SDK, uvicorn, the sandbox, the
@@ -26,13 +28,12 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from infomaniak_mcp import __version__
-from infomaniak_mcp.config import ConfigError, Settings, load_settings
+from infomaniak_mcp.config import ConfigError, Settings, load_environment, load_settings
 from infomaniak_mcp.server.registry import (
     RegistryError,
     Selection,
@@ -45,6 +46,8 @@ from infomaniak_mcp.server.registry import (
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
     from mcp_types import CallToolResult
+
+    from infomaniak_mcp.safety.engine import SafetyEngine
 
 EXIT_OK = 0
 EXIT_TOOL_ERROR = 1
@@ -144,7 +147,8 @@ def _summary(spec: ToolSpec, limit: int = 120) -> str:
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
 
 
-def cmd_tools(ns: argparse.Namespace) -> int:
+def cmd_tools(ns: argparse.Namespace, settings: Settings) -> int:
+    check_settings(ns, settings)
     enabled = {s.name for s in _selection(ns).tools}
     specs = sorted(all_specs(None), key=lambda s: s.name) if ns.all else list(_selection(ns).tools)
     catalog = toolsets()
@@ -171,16 +175,27 @@ def cmd_tools(ns: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def check_settings(ns: argparse.Namespace, settings: Settings) -> SafetyEngine:
+    """Every start-time setting read outside `load_settings`, from the same environment (`.env`
+    included): the safety engine's (`INFOMANIAK_MCP_CONFIRM`, `_CONFIRM_TTL`, `_AUDIT_READS`…) and,
+    with `--sandbox`, `INFOMANIAK_SANDBOX_FAULTS`. `ConfigError` naming the variable; nothing written."""
+    from infomaniak_mcp.safety.engine import SafetyEngine
+
+    engine = SafetyEngine.from_env(settings.environ, confirm=getattr(ns, "confirm", None))
+    if getattr(ns, "sandbox", False):
+        from infomaniak_mcp.server.app import sandbox_faults
+
+        sandbox_faults(settings)
+    return engine
+
+
 def _make_server(ns: argparse.Namespace, settings: Settings, selection: Selection) -> MCPServer[Any]:
-    from infomaniak_mcp.safety.engine import CONFIRM_ENV, confirm_mode
     from infomaniak_mcp.server.app import build_server, create_api
 
-    confirm = confirm_mode(getattr(ns, "confirm", None) or os.environ.get(CONFIRM_ENV))
+    engine = check_settings(ns, settings)
     sandbox = bool(getattr(ns, "sandbox", False))
     setup = create_api(settings, sandbox=sandbox)
-    return build_server(
-        setup.settings, selection, api=setup.api, sandbox=sandbox, clock=setup.clock, confirm=confirm
-    )
+    return build_server(setup.settings, selection, api=setup.api, sandbox=sandbox, clock=setup.clock, safety=engine)
 
 
 async def _ask_on_terminal(context: Any, params: Any) -> Any:
@@ -225,9 +240,15 @@ def cmd_call(ns: argparse.Namespace, settings: Settings) -> int:
         _err("--args: must be a JSON object, e.g. '{\"zone\": \"example.ch\"}'")
         return EXIT_USAGE
     selection = _selection(ns, extra_tools=[ns.tool])
-    if ns.tool not in {s.name for s in selection.tools}:
+    spec = next((s for s in selection.tools if s.name == ns.tool), None)
+    if spec is None:
         why = "it is a write tool and --read-only is set" if selection.read_only else "it is excluded"
         _err(f"tool {ns.tool} is not enabled: {why}")
+        return EXIT_USAGE
+    known = [p.name for p in spec.parameters] + ([] if spec.read_only else ["confirmation_token"])
+    unknown = sorted(set(arguments) - set(known))
+    if unknown:
+        _err(f"--args: {ns.tool} has no parameter {', '.join(unknown)}; its parameters: {', '.join(known) or 'none'}")
         return EXIT_USAGE
     server = _make_server(ns, settings, selection)
     # In a terminal, writes are confirmed by the human right there (elicitation); otherwise they
@@ -270,7 +291,7 @@ def cmd_audit(ns: argparse.Namespace) -> int:
 
     from infomaniak_mcp.safety.audit import default_audit_path, verify
 
-    path = Path(ns.log).expanduser() if ns.log else default_audit_path()
+    path = Path(ns.log).expanduser() if ns.log else default_audit_path(load_environment())
     report = verify(path)
     if report.ok:
         _out(f"audit log {path}: OK, {report.entries} entr{'y' if report.entries == 1 else 'ies'}, chain intact")
@@ -281,12 +302,15 @@ def cmd_audit(ns: argparse.Namespace) -> int:
 
 
 def cmd_sandbox(ns: argparse.Namespace) -> int:
-    from infomaniak_mcp.sandbox import serve
+    from infomaniak_mcp.sandbox import FaultConfigError, serve
     from infomaniak_mcp.server.logs import configure_logging
 
     configure_logging("INFO")  # show where it listens
     try:
         serve(host=ns.host, port=ns.port)  # blocks until interrupted
+    except FaultConfigError as exc:  # INFOMANIAK_SANDBOX_FAULTS (the message names it)
+        _err(f"infomaniak-mcp: configuration error: {exc}")
+        return EXIT_USAGE
     except ValueError as exc:  # not a loopback address
         _err(f"infomaniak-mcp sandbox: {exc}")
         return EXIT_USAGE
@@ -296,8 +320,6 @@ def cmd_sandbox(ns: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     ns = build_parser().parse_args(argv)
     try:
-        if ns.command == "tools":
-            return cmd_tools(ns)
         if ns.command == "sandbox":
             return cmd_sandbox(ns)
         if ns.command == "audit":
@@ -306,6 +328,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from infomaniak_mcp.server.logs import configure_logging
 
         configure_logging(settings.log_level)
+        if ns.command == "tools":
+            return cmd_tools(ns, settings)
         if ns.command == "call":
             return cmd_call(ns, settings)
         return cmd_serve(ns, settings)

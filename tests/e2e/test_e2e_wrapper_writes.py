@@ -7,7 +7,8 @@
   `confirmation_token`, an unknown record type): `invalid_argument` naming the field, with a next
   step, audited `rejected / invalid_arguments` (read tools get the same typed error, not audited);
 - an eliciting client that accepts with content that does not fit the form: `confirmation_refused`
-  (`invalid_answer`), audited `rejected / invalid_confirmation_answer` after `elicitation_requested`.
+  (`invalid_answer`), audited `rejected / invalid_confirmation_answer` after `elicitation_requested`;
+- `--confirm elicit` and a client that can elicit but sends a token: told tokens are not accepted.
 """
 
 from __future__ import annotations
@@ -128,3 +129,16 @@ async def test_a_bad_elicitation_answer_is_refused_and_audited(
     assert (error["error"], error["reason"]) == ("confirmation_refused", "invalid_answer")
     assert bench.state_dump() == before
     assert _tool_phases(bench, "dns_create_record")[-1] == ("rejected", "invalid_confirmation_answer")
+
+
+async def test_a_token_sent_by_an_eliciting_client_under_confirm_elicit_is_told_the_truth(tmp_path: Path) -> None:
+    bench = WriteBench(tmp_path, confirm="elicit")
+    elicitor = Elicitor("accept", {"confirm": True})
+    async with connect_writes(bench.server(), "memory", "legacy", elicitation=elicitor) as client:
+        result = await client.call_tool("dns_create_record", {**CREATE, "confirmation_token": "imc_" + "A" * 86})
+    assert result.is_error
+    error = structured(result)
+    assert error["error"] == "human_confirmation_required"
+    assert "cannot ask its user" not in error["description"]
+    assert "confirmation tokens are not accepted" in error["description"]
+    assert "without confirmation_token" in error["next_step"]

@@ -67,6 +67,7 @@ from infomaniak_mcp.server.writes import refuse_call, run_write, write_parameter
 
 if TYPE_CHECKING:
     from infomaniak_mcp.api.client import InfomaniakApi
+    from infomaniak_mcp.sandbox.faults import FaultConfig
 
 __all__ = [
     "PRINCIPAL_SCOPE_KEY",
@@ -78,6 +79,7 @@ __all__ = [
     "is_tool_wrapper",
     "local_principal",
     "request_principal",
+    "sandbox_faults",
     "sandbox_settings",
     "structured",
 ]
@@ -422,6 +424,16 @@ def sandbox_settings(settings: Settings) -> Settings:
     )
 
 
+def sandbox_faults(settings: Settings) -> FaultConfig:
+    """The sandbox's fault rules from `INFOMANIAK_SANDBOX_FAULTS` in `settings.environ`; `ConfigError` if wrong."""
+    from infomaniak_mcp.sandbox.faults import ENV_VAR, FaultConfig, FaultConfigError
+
+    try:
+        return FaultConfig.from_env(settings.environ)
+    except FaultConfigError as exc:
+        raise ConfigError(ENV_VAR, str(exc).removeprefix(f"{ENV_VAR}: ")) from None
+
+
 class ApiSetup(NamedTuple):
     """What `create_api` decided: effective settings, the client (None without a token), its clock."""
 
@@ -445,14 +457,9 @@ def create_api(settings: Settings, *, sandbox: bool = False) -> ApiSetup:
         return ApiSetup(settings, InfomaniakApi.from_settings(settings))
     import httpx2
 
-    from infomaniak_mcp.sandbox import FaultConfig, FaultConfigError, SandboxClock, create_app
-    from infomaniak_mcp.sandbox.faults import ENV_VAR as FAULTS_ENV
+    from infomaniak_mcp.sandbox import SandboxClock, create_app
 
-    try:
-        faults = FaultConfig.from_env(settings.environ)
-    except FaultConfigError as exc:
-        problem = str(exc).removeprefix(f"{FAULTS_ENV}: ")
-        raise ConfigError(FAULTS_ENV, problem) from None
+    faults = sandbox_faults(settings)
     business_clock = SandboxClock.today()
     transport = httpx2.ASGITransport(app=create_app(clock=business_clock, faults=faults))
     effective = sandbox_settings(settings)

@@ -399,7 +399,13 @@ class WriteCall:
 
     async def with_token(self, token: str) -> CallToolResult:
         if self.deps.safety.confirm == "elicit":
-            raise HumanConfirmationRequiredError()
+            if not can_elicit(self.ctx):
+                raise HumanConfirmationRequiredError()
+            raise HumanConfirmationRequiredError(
+                description="This server is configured so that a human confirms every change (--confirm elicit): "
+                "confirmation tokens are not accepted. Nothing was changed.",
+                hint="Call the tool again without confirmation_token; the user is asked to confirm the plan.",
+            )
         stored = self.deps.safety.tokens.redeem(token, self.spec.name, self.arguments, self.principal)
         return await self.apply(stored.plan, issue_on_stale=True)
 
