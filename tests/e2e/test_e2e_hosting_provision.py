@@ -124,6 +124,21 @@ async def test_provisioning_runs_every_step(
     assert password not in capsys.readouterr().err
     assert password not in files_text(hb.state_dir)
     assert hb.engine.history.get(out["history_id"]) is not None
+    # flags are not secrets: the audit keeps `certificate: true` (only string values of secret keys go)
+    entries = [e for e in hb.engine.audit.search(limit=100) if e.tool == "hosting_create_site"]
+    assert {e.phase for e in entries} >= {"plan", "applied"}
+    assert all((e.arguments["certificate"], e.arguments["dns"]) == (True, True) for e in entries)
+
+
+async def test_rotation_flag_is_kept_in_the_audit(hb: HostingBench) -> None:
+    args = {"hosting_id": WEB, "kind": "database_user", "name": "al7pdg_ro", "rotate_password": True}
+    async with connect_writes(hb.server(), "memory", "legacy") as client:
+        out = await apply(client, "hosting_update_user", args)
+    password = applied_data(out)["password"]
+    entries = [e for e in hb.engine.audit.search(limit=100) if e.tool == "hosting_update_user"]
+    assert entries
+    assert all(e.arguments["rotate_password"] is True for e in entries)
+    assert password not in files_text(hb.state_dir)
 
 
 async def test_provisioning_failing_at_step_3_reports_and_compensates(hb: HostingBench) -> None:
@@ -151,20 +166,65 @@ async def test_provisioning_failing_at_step_3_reports_and_compensates(hb: Hostin
     assert "al7pdg_blog_alpage_digital" not in hb.state.databases[WEB]
 
 
-async def test_an_operation_in_progress_upstream_stops_the_plan_with_retry_later(hb: HostingBench) -> None:
-    """The hosting stays busy after each write (modelled duration): the next step gets 409 upstream."""
+def busy_hosting_waits_on_the_sandbox_clock(hb: HostingBench, *, deadline: float = 600.0) -> list[float]:
+    """The hosting stays busy 60 s after each write; the engine's polls sleep on the sandbox clock.
+
+    Returns the list the fake sleep appends each wait to."""
     hb.state.hostings[WEB]["_busy_after_write"] = 60
+    start, slept = hb.state.clock.now(), [0.0]
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        hb.state.clock.set(start + sum(slept))
+
+    hb.engine.poll_clock = lambda: start + sum(slept)
+    hb.engine.poll_sleep = sleep
+    hb.engine.poll_deadline = deadline
+    return slept
+
+
+async def test_provisioning_steps_wait_for_the_hosting_to_be_free(hb: HostingBench) -> None:
+    """Each write keeps the hosting busy 60 s: every next step waits for it (with progress) instead of a 409."""
+    slept = busy_hosting_waits_on_the_sandbox_clock(hb)
+    progress: list[str | None] = []
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        progress.append(message)
+
+    async with connect_writes(hb.server(), "memory", "legacy") as client:
+        planned = await plan(client, "hosting_create_site", PROVISION)
+        result = await client.call_tool(
+            "hosting_create_site", {**PROVISION, "confirmation_token": planned["confirmation_token"]},
+            progress_callback=on_progress,
+        )
+    out = structured(result)
+    assert out["status"] == "applied", out
+    assert len(out["report"]["applied"]) == 6
+    hosting_steps = 4  # site, database, user, certificate (the DNS records do not touch the hosting)
+    assert sum(slept) >= 60 * (hosting_steps - 1)
+    assert "waiting for the operation in progress on hosting 693801" in progress
+    runtime = hb.transport.app.state.runtime  # type: ignore[attr-defined]
+    assert not [e for e in runtime.history if e.status == 409]  # no write was refused as busy: each one waited
+
+
+async def test_an_operation_in_progress_past_the_wait_stops_the_plan_with_retry_later(hb: HostingBench) -> None:
+    """The hosting stays busy longer than the engine waits: the next step fails as retry-later, nothing
+    is sent while it is busy, and the undo works once the hosting is free."""
+    busy_hosting_waits_on_the_sandbox_clock(hb, deadline=20.0)
     args = {"hosting_id": WEB, "fqdn": "shop.alpage-digital.ch", "database": "shop2"}
     async with connect_writes(hb.server(), "memory", "legacy") as client:
         out = await apply(client, "hosting_create_site", args, status="partial")
         error = out["report"]["failed"][0]["error"]
         assert (error["error"], error["kind"]) == ("operation_in_progress", "ConflictError")
+        assert "after waiting 20 s" in error["description"]
         assert "wait until it finishes and try again" in error["next_step"]
         still_busy = await apply(client, "history_undo", {"history_id": out["history_id"]}, status="failed")
         assert still_busy["report"]["failed"][0]["error"]["error"] == "operation_in_progress"
         hb.state.clock.advance(61)
         await apply(client, "history_undo", {"history_id": out["history_id"]})
     assert not [s for s in hb.state.sites.values() if s["main_fqdn"] == "shop.alpage-digital.ch"]
+    runtime = hb.transport.app.state.runtime  # type: ignore[attr-defined]
+    assert not [e for e in runtime.history if e.status == 409]  # no write was sent to the busy hosting
 
 
 async def test_provisioning_leaves_existing_dns_alone_and_says_so(hb: HostingBench) -> None:

@@ -2,10 +2,13 @@
 
 Every write goes through the manager surface (`ManagerHostingClient`, facts §5.4) and is
 serialised per hosting: resource ids are `hosting:<id>/...`, so the engine's lock root is the
-hosting (Infomaniak answers `operation_in_progress` to concurrent operations; an upstream 409
-still becomes a `ConflictError` that says to retry later). Long operations answer a
-`progress_id`; `_await_task` polls it, then the operation reads the result back, so a call that
-answered success without doing anything (the public-API trap) fails loudly here.
+hosting (Infomaniak answers `operation_in_progress` to concurrent operations). A hosting stays
+busy for a while after a change, so each write first waits until its hosting is free
+(`_when_free`: polls `has_operation_in_progress`, with progress, at most `FREE_WAIT` seconds);
+that is what lets the steps of one plan (provisioning) follow each other. Still busy at the
+deadline, or an upstream 409 anyway, is a `ConflictError` that says to retry later. Long
+operations answer a `progress_id`; `_await_task` polls it, then the operation reads the result
+back, so a call that answered success without doing anything (the public-API trap) fails loudly.
 
 | operation | params | after | undo |
 |---|---|---|---|
@@ -40,7 +43,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from infomaniak_mcp.api.errors import ApiError, InvalidArgumentError, NotFoundError
+from infomaniak_mcp.api.errors import ApiError, ConflictError, InvalidArgumentError, NotFoundError
 from infomaniak_mcp.api.hosting.manager import ManagerHostingClient
 from infomaniak_mcp.api.hosting.models import Certificate, Database, DatabaseUser, FtpUser, Site
 from infomaniak_mcp.domain.hosting import (
@@ -55,7 +58,7 @@ from infomaniak_mcp.domain.hosting import (
     rights_level,
     site_resource,
 )
-from infomaniak_mcp.safety.executor import StepResult
+from infomaniak_mcp.safety.executor import PollTimeout, StepResult
 from infomaniak_mcp.safety.inverse import NotReversible, generic_drift, register_inverse
 from infomaniak_mcp.safety.operations import OperationContext, operation, resource_reader
 from infomaniak_mcp.safety.plan import AppliedStep, Step
@@ -66,6 +69,7 @@ if TYPE_CHECKING:
 
 Value = dict[str, Any]
 NODE_STATUS_AFTER = {"start": "Running", "stop": "Stopped", "restart": "Running", "build": "Running"}
+FREE_WAIT = 300.0  # seconds a write waits for its hosting's previous operation (bounded by the poll deadline)
 
 
 # ---- values: what plans, history and undo compare (stable fields only) -------------------------
@@ -135,6 +139,29 @@ def _manager(op: OperationContext) -> ManagerHostingClient:
     return ManagerHostingClient(op.api.manager)
 
 
+async def _when_free(op: OperationContext, hosting_id: int) -> None:
+    """Return once the hosting has no operation in progress (one read when it is free already).
+
+    Busy (the previous step of this plan, or someone else): poll it with progress until free; still
+    busy after `FREE_WAIT` seconds (or the engine's shorter poll deadline), a retry-later conflict.
+    """
+    if not (await op.api.hosting.get_hosting(hosting_id)).has_operation_in_progress:
+        return
+    deadline = min(op.poll_deadline, FREE_WAIT)
+    try:
+        await op.poll(
+            lambda: op.api.hosting.get_hosting(hosting_id),
+            lambda h: not h.has_operation_in_progress,
+            deadline=deadline,
+            describe=lambda h: f"waiting for the operation in progress on hosting {hosting_id}",
+        )
+    except PollTimeout as exc:
+        raise ConflictError(
+            code="operation_in_progress",
+            description=f"hosting {hosting_id} still had an operation in progress after waiting {exc.elapsed:.0f} s",
+        ) from None
+
+
 async def _await_task(op: OperationContext, progress_id: str | None, what: str) -> dict[str, Any]:
     """Wait for the async task behind a progress id; its `response` (empty when there was no task)."""
     if not progress_id:
@@ -178,6 +205,7 @@ def _secret_data(data: Value, password: str) -> Value:
 @operation("hosting.create_site")
 async def _create_site(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, fqdn = int(params["hosting_id"]), str(params["fqdn"])
+    await _when_free(op, hosting_id)
     progress = await _manager(op).create_site(
         hosting_id,
         fqdn=fqdn,
@@ -195,6 +223,7 @@ async def _create_site(op: OperationContext, params: dict[str, Any]) -> StepResu
 @operation("hosting.delete_site")
 async def _delete_site(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, site_id = int(params["hosting_id"]), int(params["site_id"])
+    await _when_free(op, hosting_id)
     await _manager(op).delete_site(hosting_id, site_id)
     return StepResult(resource=site_resource(hosting_id, site_id), after=None)
 
@@ -202,6 +231,7 @@ async def _delete_site(op: OperationContext, params: dict[str, Any]) -> StepResu
 @operation("hosting.add_aliases")
 async def _add_aliases(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, site_id = int(params["hosting_id"]), int(params["site_id"])
+    await _when_free(op, hosting_id)
     manager = _manager(op)
     progress = await manager.add_aliases(hosting_id, site_id, list(params["aliases"]))
     await _await_task(op, progress, "adding aliases")
@@ -215,6 +245,7 @@ async def _add_aliases(op: OperationContext, params: dict[str, Any]) -> StepResu
 @operation("hosting.remove_alias")
 async def _remove_alias(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, site_id, alias = int(params["hosting_id"]), int(params["site_id"]), str(params["alias"])
+    await _when_free(op, hosting_id)
     await _manager(op).delete_alias(hosting_id, site_id, alias)
     return StepResult(resource=alias_resource(hosting_id, site_id, alias), after=None)
 
@@ -223,6 +254,7 @@ async def _remove_alias(op: OperationContext, params: dict[str, Any]) -> StepRes
 @operation("hosting.create_database")
 async def _create_database(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, name = int(params["hosting_id"]), str(params["name"])
+    await _when_free(op, hosting_id)
     progress = await _manager(op).create_database(hosting_id, name, str(params.get("description") or ""))
     await _await_task(op, progress, f"creating the database {name}")
     try:
@@ -235,6 +267,7 @@ async def _create_database(op: OperationContext, params: dict[str, Any]) -> Step
 @operation("hosting.delete_database")
 async def _delete_database(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, name = int(params["hosting_id"]), str(params["name"])
+    await _when_free(op, hosting_id)
     await _manager(op).delete_database(hosting_id, name)
     return StepResult(resource=database_resource(hosting_id, name), after=None)
 
@@ -242,6 +275,7 @@ async def _delete_database(op: OperationContext, params: dict[str, Any]) -> Step
 @operation("hosting.create_database_user")
 async def _create_database_user(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, name = int(params["hosting_id"]), str(params["name"])
+    await _when_free(op, hosting_id)
     password = generate_password()
     register_secret(password)
     await _manager(op).create_database_user(hosting_id, name, password, _grants(params))
@@ -256,6 +290,7 @@ async def _create_database_user(op: OperationContext, params: dict[str, Any]) ->
 @operation("hosting.update_database_user")
 async def _update_database_user(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, name = int(params["hosting_id"]), str(params["name"])
+    await _when_free(op, hosting_id)
     password = generate_password() if params.get("rotate_password") else None
     if password:
         register_secret(password)
@@ -268,6 +303,7 @@ async def _update_database_user(op: OperationContext, params: dict[str, Any]) ->
 @operation("hosting.delete_database_user")
 async def _delete_database_user(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, name = int(params["hosting_id"]), str(params["name"])
+    await _when_free(op, hosting_id)
     await _manager(op).delete_database_user(hosting_id, name)
     return StepResult(resource=database_user_resource(hosting_id, name), after=None)
 
@@ -276,6 +312,7 @@ async def _delete_database_user(op: OperationContext, params: dict[str, Any]) ->
 @operation("hosting.create_ftp_user")
 async def _create_ftp_user(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id = int(params["hosting_id"])
+    await _when_free(op, hosting_id)
     password = generate_password()
     register_secret(password)
     user = await _manager(op).create_ftp_user(
@@ -295,6 +332,7 @@ async def _create_ftp_user(op: OperationContext, params: dict[str, Any]) -> Step
 @operation("hosting.update_ftp_user")
 async def _update_ftp_user(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, login = int(params["hosting_id"]), str(params["login"])
+    await _when_free(op, hosting_id)
     password = generate_password() if params.get("rotate_password") else None
     if password:
         register_secret(password)
@@ -316,6 +354,7 @@ async def _update_ftp_user(op: OperationContext, params: dict[str, Any]) -> Step
 @operation("hosting.delete_ftp_user")
 async def _delete_ftp_user(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, login = int(params["hosting_id"]), str(params["login"])
+    await _when_free(op, hosting_id)
     await _manager(op).delete_ftp_user(hosting_id, login)
     return StepResult(resource=ftp_user_resource(hosting_id, login), after=None)
 
@@ -324,6 +363,7 @@ async def _delete_ftp_user(op: OperationContext, params: dict[str, Any]) -> Step
 @operation("hosting.request_certificate")
 async def _request_certificate(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id = int(params["hosting_id"])
+    await _when_free(op, hosting_id)
     site_id = params.get("site_id")
     if site_id is None:  # provisioning: the site was created by an earlier step of the same plan
         site = await _site_by_fqdn(op.api, hosting_id, str(params["fqdn"]))
@@ -351,6 +391,7 @@ async def _request_certificate(op: OperationContext, params: dict[str, Any]) -> 
 @operation("hosting.delete_certificate")
 async def _delete_certificate(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, site_id = int(params["hosting_id"]), int(params["site_id"])
+    await _when_free(op, hosting_id)
     await _manager(op).delete_certificate(hosting_id, site_id)
     return StepResult(resource=certificate_resource(hosting_id, site_id), after=None)
 
@@ -359,6 +400,7 @@ async def _delete_certificate(op: OperationContext, params: dict[str, Any]) -> S
 @operation("hosting.nodejs_action")
 async def _nodejs_action(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, app_id, action = int(params["hosting_id"]), int(params["app_id"]), str(params["action"])
+    await _when_free(op, hosting_id)
     manager = _manager(op)
     answer = await manager.node_action(hosting_id, app_id, action)
     status = await manager.node_status(hosting_id, app_id)
