@@ -73,18 +73,27 @@ def redact(value: Any) -> Any:
     Under a secret-named key every non-empty string (or bytes) is replaced, however deeply nested;
     booleans, None and numbers stay (`rotate_password: true`, `certificate: false` are flags).
     """
-    return _redact(value, secret=False)
+    return _redact(value, secret=False, text=True)
 
 
-def _redact(value: Any, *, secret: bool) -> Any:
+def redact_keys(value: Any) -> Any:
+    """Key-based redaction only (same rule as `redact`), other strings verbatim: for stores that must
+    keep values exactly (history: undo needs them; value patterns could mangle a TXT record)."""
+    return _redact(value, secret=False, text=False)
+
+
+def _redact(value: Any, *, secret: bool, text: bool) -> Any:
     if isinstance(value, Mapping):
-        return {k: _redact(v, secret=secret or (isinstance(k, str) and is_secret_key(k))) for k, v in value.items()}
+        return {
+            k: _redact(v, secret=secret or (isinstance(k, str) and is_secret_key(k)), text=text)
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [_redact(v, secret=secret) for v in value]
+        return [_redact(v, secret=secret, text=text) for v in value]
     if isinstance(value, str | bytes | bytearray):
         if secret and value:
             return REDACTED
-        return redact_text(value) if isinstance(value, str) else value
+        return redact_text(value) if text and isinstance(value, str) else value
     return value
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infomaniak_mcp.safety.redact import REDACTED, redact, redact_text, register_secret
+from infomaniak_mcp.safety.redact import REDACTED, redact, redact_keys, redact_text, register_secret
 
 
 @pytest.mark.parametrize(
@@ -76,4 +76,12 @@ def test_registered_secrets_and_patterns_still_apply_under_other_keys() -> None:
         "note": f"pw is {REDACTED}",
         "hint": f"password={REDACTED}",
         "ok": "rotate_password: true",
+    }
+
+
+def test_redact_keys_is_the_key_rule_alone() -> None:
+    """For the history: secret-named string values go, flags stay, other strings are kept verbatim."""
+    value = {"params": {"rotate_password": True, "password": "hunter2", "target": "password=kept-verbatim"}}
+    assert redact_keys(value) == {
+        "params": {"rotate_password": True, "password": REDACTED, "target": "password=kept-verbatim"}
     }
