@@ -6,6 +6,8 @@ request arrives wrapped in an `ExceptionGroup`. The wrappers (`run_tool`, the wr
 the group and map its first `InfomaniakError`, so the model gets the code and the next step instead
 of a masked `internal_error`; a refused write is audited as `rejected`. Back-off waits go through a
 fake sleep; the per-attempt deadline is short; each call runs under an outer `anyio.fail_after`.
+The same server (no fault firing) checks that `account_list_products kind="hosting"` lists every web
+hosting, the Node.js one included.
 """
 
 from __future__ import annotations
@@ -99,3 +101,16 @@ async def test_a_fault_in_a_concurrent_fetch_is_a_typed_error(
     if tool == "domain_set_delegation":
         entries = [(e.phase, e.outcome) for e in engine.audit.search(limit=10)]
         assert entries == [("rejected", code)]
+
+
+async def test_kind_hosting_lists_every_web_hosting_node_js_included(tmp_path: Path) -> None:
+    """`kind="hosting"` means what a user means: the 3 web hostings of the sandbox, Node.js (`hosting_3`) too."""
+    engine = SafetyEngine.in_directory(tmp_path)
+    async with Client(_server(FaultRule("latency", path="/none", seconds=0.0), engine)) as client:
+        hostings = (await client.call_tool("account_list_products", {"kind": "hosting"})).structured_content or {}
+        node = (await client.call_tool("account_list_products", {"kind": "hosting_3"})).structured_content or {}
+        one_org = await client.call_tool("account_list_products", {"kind": "hosting", "account_id": ACCOUNT_ALPAGE})
+    assert hostings["count"] == 3
+    assert sorted(p["kind"] for p in hostings["products"]) == ["hosting", "hosting", "hosting_3"]
+    assert [p["kind"] for p in node["products"]] == ["hosting_3"]
+    assert (one_org.structured_content or {})["count"] == 2

@@ -25,6 +25,9 @@ from infomaniak_mcp.server.registry import ToolOutput, tool
 from infomaniak_mcp.tools.common import AccountId, accounts_for
 
 MAX_PRODUCTS_PER_ORGANISATION = 5000
+# A kind as a user means it, over the several service names the API splits it into: "hosting"
+# is every web hosting, the Node.js ones (`hosting_3`) included.
+KIND_GROUPS: dict[str, frozenset[str]] = {"hosting": frozenset({"hosting", "hosting_3", "web_hosting"})}
 
 Detail = Annotated[
     Literal["concise", "full"],
@@ -35,16 +38,20 @@ Detail = Annotated[
 async def _products_by_account(
     ctx: ToolContext, accounts: list[Account], kind: str | None = None
 ) -> tuple[dict[int, list[Product]], bool]:
-    """Every product of every given organisation, fetched concurrently (the limiter paces them)."""
+    """Every product of every given organisation, fetched concurrently (the limiter paces them).
+
+    `kind` filters upstream; a grouped kind (`KIND_GROUPS`) fetches everything and keeps the group.
+    """
     found: dict[int, list[Product]] = {}
     truncated = False
+    group = KIND_GROUPS.get(kind or "")
 
     async def fetch(account: Account) -> None:
         nonlocal truncated
         page = await ctx.api.core.list_products(
-            account_id=account.id, service_name=kind, max_items=MAX_PRODUCTS_PER_ORGANISATION
+            account_id=account.id, service_name=None if group else kind, max_items=MAX_PRODUCTS_PER_ORGANISATION
         )
-        found[account.id] = list(page.items)
+        found[account.id] = [p for p in page.items if group is None or p.service_name in group]
         truncated = truncated or page.truncated
 
     async with anyio.create_task_group() as tg:
@@ -130,7 +137,9 @@ async def account_list_products(
     ctx: ToolContext,
     kind: Annotated[
         str | None,
-        Field(description="Product kind as the API names it: domain, hosting, email_hosting, drive, ksuite, cloud…"),
+        Field(
+            description="Product kind (API name): domain, hosting (Node.js too), email_hosting, drive, ksuite, cloud…"
+        ),
     ] = None,
     account_id: AccountId = None,
     expiring_within_days: Annotated[
