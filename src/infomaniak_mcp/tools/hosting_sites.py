@@ -43,7 +43,7 @@ from infomaniak_mcp.tools.hosting_common import (
 )
 
 PhpVersion = Literal["7.4", "8.1", "8.2", "8.3", "8.4"]
-MAX_ALIAS_READS = 40
+MAX_ALIAS_READS = 20  # manager calls are rate-limited (60/min): related sites first, then the rest
 
 
 def _base(fqdn: str, domains: Sequence[str]) -> str:
