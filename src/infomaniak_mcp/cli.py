@@ -302,12 +302,13 @@ def cmd_audit(ns: argparse.Namespace) -> int:
 
 
 def cmd_sandbox(ns: argparse.Namespace) -> int:
-    from infomaniak_mcp.sandbox import FaultConfigError, serve
+    from infomaniak_mcp.sandbox import FaultConfig, FaultConfigError, serve
     from infomaniak_mcp.server.logs import configure_logging
 
     configure_logging("INFO")  # show where it listens
     try:
-        serve(host=ns.host, port=ns.port)  # blocks until interrupted
+        faults = FaultConfig.from_env(load_environment())  # `.env` included, like the server
+        serve(host=ns.host, port=ns.port, faults=faults)  # blocks until interrupted
     except FaultConfigError as exc:  # INFOMANIAK_SANDBOX_FAULTS (the message names it)
         _err(f"infomaniak-mcp: configuration error: {exc}")
         return EXIT_USAGE

@@ -116,3 +116,17 @@ def test_call_refuses_an_argument_the_tool_does_not_have(workdir: Path, capsys: 
     assert out == ""
     assert "account_overview has no parameter within_dayz, x" in err
     assert "within_days" in err
+
+
+@pytest.mark.parametrize("where", ["process", "dotenv"])
+def test_the_standalone_sandbox_refuses_bad_faults_before_listening(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    if where == "process":
+        monkeypatch.setenv("INFOMANIAK_SANDBOX_FAULTS", '{"rules": 3}')
+    else:
+        write_env(workdir, INFOMANIAK_SANDBOX_FAULTS='{"rules": 3}')
+    code, _, err = run(capsys, "sandbox", "--port", "1")
+    assert code == 2
+    assert "configuration error: INFOMANIAK_SANDBOX_FAULTS:" in err
+    assert "Traceback" not in err
