@@ -14,6 +14,10 @@ the typed parameters (with their `Field` descriptions) and the `outputSchema` fr
   resolved parameters (plan, human confirmation); the confirmation wrapper refuses in read-only
   mode, confirms (elicitation or token), applies the stored steps, audits and records history.
 
+- Before either, `InfomaniakServer.call_tool` checks the arguments against the input schema: a
+  refusal is `invalid_argument` naming each field (write tools: audited `rejected`), and a write's
+  elicitation answer that does not fit the form is `confirmation_refused` (audited `rejected`).
+
 No tool has code of its own here: `is_tool_wrapper(fn)` tells whether a registered function is
 the generic wrapper (the registry tests assert it for every tool). The lifespan owns the API
 client and closes it when the server stops.
