@@ -14,6 +14,7 @@ A wrong value fails at start with `ConfigError` naming the variable. Secrets are
 | `INFOMANIAK_MCP_HTTP_TOKEN` | bearer token the HTTP transport requires | none (HTTP refuses to start) |
 | `INFOMANIAK_RATE_LIMIT` | requests per minute per API token, 1–60 | `60` |
 | `INFOMANIAK_TIMEOUT` | deadline of one HTTP request, seconds, 1–300 | `30` |
+| `INFOMANIAK_REQUEST_DEADLINE` | overall deadline of one logical request (rate-limit queueing, retries, back-off), seconds, 10–900 | `90` |
 | `INFOMANIAK_MCP_LOG_LEVEL` | stderr log level | `WARNING` |
 | `INFOMANIAK_MCP_ENV_FILE` | the `.env` file to read | `./.env` |
 
@@ -93,6 +94,7 @@ class Settings:
     http_token: Secret | None = None
     rate_limit_per_minute: int = MAX_RATE_PER_MINUTE
     request_timeout: float = 30.0
+    request_deadline: float = 90.0
     log_level: str = "WARNING"
     # Raw INFOMANIAK_MCP_* values (may hold secrets such as INFOMANIAK_MCP_HTTP_TOKENS): never in repr.
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -200,6 +202,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         http_token=_secret(env, "INFOMANIAK_MCP_HTTP_TOKEN"),
         rate_limit_per_minute=int(rate),
         request_timeout=env_number(env, "INFOMANIAK_TIMEOUT", 30.0, 1, 300),
+        request_deadline=env_number(env, "INFOMANIAK_REQUEST_DEADLINE", 90.0, 10, 900),
         log_level=log_level,
         extra={k: v for k, v in env.items() if k.startswith("INFOMANIAK_MCP_")},
         environ=env,

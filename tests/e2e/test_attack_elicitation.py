@@ -202,6 +202,9 @@ async def test_high_risk_undo_asks_for_the_resource_name_not_the_history_id(
         applied = structured(await client.call_tool("dns_update_record", {**arguments, "confirmation_token": token}))
     history_id = applied["history_id"]
     assert history_id.startswith("h_")
+    recorded = bench.engine.history.get(history_id)
+    assert recorded is not None
+    assert recorded.target_name == "api.alpage-shop.ch"  # the applied plan's, kept with the entry
     before = bench.state_dump()
 
     by_id = Elicitor("accept", {"name": history_id})

@@ -39,6 +39,7 @@ def test_defaults(no_env_file: Path) -> None:
     assert settings.http_token is None
     assert settings.rate_limit_per_minute == 60
     assert settings.request_timeout == 30.0
+    assert settings.request_deadline == 90.0
     assert settings.log_level == "WARNING"
 
 
@@ -51,6 +52,7 @@ def test_values_are_parsed(no_env_file: Path) -> None:
             "INFOMANIAK_AUTH_MODE": "NONE",
             "INFOMANIAK_RATE_LIMIT": "30",
             "INFOMANIAK_TIMEOUT": "2.5",
+            "INFOMANIAK_REQUEST_DEADLINE": "45",
             "INFOMANIAK_MCP_LOG_LEVEL": "debug",
             "INFOMANIAK_SASESSION": "sess-abcdef",
             "INFOMANIAK_XSRF_TOKEN": "xsrf-abcdef",
@@ -63,6 +65,7 @@ def test_values_are_parsed(no_env_file: Path) -> None:
     assert settings.auth_mode == "none"
     assert settings.rate_limit_per_minute == 30
     assert settings.request_timeout == 2.5
+    assert settings.request_deadline == 45.0
     assert settings.log_level == "DEBUG"
     assert settings.has_manager_session
 
@@ -81,6 +84,8 @@ def test_values_are_parsed(no_env_file: Path) -> None:
         ("INFOMANIAK_TIMEOUT", "0"),
         ("INFOMANIAK_TIMEOUT", "301"),
         ("INFOMANIAK_TIMEOUT", "soon"),
+        ("INFOMANIAK_REQUEST_DEADLINE", "5"),
+        ("INFOMANIAK_REQUEST_DEADLINE", "901"),
         ("INFOMANIAK_MCP_LOG_LEVEL", "LOUD"),
         ("INFOMANIAK_API_TOKEN", "two words"),
     ],
@@ -227,3 +232,17 @@ def test_bad_http_tokens_name_the_variable(env: dict[str, str], variable: str, t
     for value in env.values():  # a malformed entry may be a token: never echoed
         if "=" in value and not value.startswith("@"):
             assert value.split("=", 1)[1].split(",")[0] not in str(info.value)
+
+
+def test_request_deadline_reaches_both_http_clients(no_env_file: Path) -> None:
+    from infomaniak_mcp.api.client import InfomaniakApi
+
+    settings = load_settings(
+        {"INFOMANIAK_API_TOKEN": TOKEN, "INFOMANIAK_REQUEST_DEADLINE": "40", "INFOMANIAK_TIMEOUT": "50"},
+        env_file=no_env_file,
+    )
+    api = InfomaniakApi.from_settings(settings)
+    # never shorter than one attempt's timeout
+    assert api.http.request_deadline == api.manager.request_deadline == 50.0
+    api = InfomaniakApi.from_settings(load_settings({"INFOMANIAK_REQUEST_DEADLINE": "40"}, env_file=no_env_file))
+    assert api.http.request_deadline == api.manager.request_deadline == 40.0

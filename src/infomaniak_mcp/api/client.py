@@ -111,6 +111,7 @@ class InfomaniakApi:
             transport=transport,
             limiter=limiter,
             timeout=settings.request_timeout,
+            request_deadline=max(settings.request_deadline, settings.request_timeout),
         )
         session = (
             ManagerSession.from_secrets(settings.sasession, settings.xsrf_token)
@@ -125,6 +126,7 @@ class InfomaniakApi:
             transport=manager_transport if manager_transport is not None else transport,
             limiter=RateLimiter(rate, 60.0),
             timeout=settings.request_timeout,
+            request_deadline=max(settings.request_deadline, settings.request_timeout),
         )
         return cls(http, manager)
 

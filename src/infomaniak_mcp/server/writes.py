@@ -459,6 +459,7 @@ class WriteCall:
                         steps=report.applied_steps(),
                         reversible=plan.reversible,
                         undo_of=plan.undo_of,
+                        target_name=plan.target_name,
                     )
                 )
                 recorded["id"] = record.id
