@@ -14,7 +14,7 @@ A wrong value fails at start with `ConfigError` naming the variable. Secrets are
 | `INFOMANIAK_MCP_HTTP_TOKEN` | bearer token the HTTP transport requires | none (HTTP refuses to start) |
 | `INFOMANIAK_RATE_LIMIT` | requests per minute per API token, 1–60 | `60` |
 | `INFOMANIAK_TIMEOUT` | deadline of one HTTP request, seconds, 1–300 | `30` |
-| `INFOMANIAK_REQUEST_DEADLINE` | overall deadline of one logical request (rate-limit queueing, retries, back-off), seconds, 10–900 | `90` |
+| `INFOMANIAK_REQUEST_DEADLINE` | whole request incl. queueing, retries, back-off, seconds, 10–900 | `90` |
 | `INFOMANIAK_MCP_LOG_LEVEL` | stderr log level | `WARNING` |
 | `INFOMANIAK_MCP_ENV_FILE` | the `.env` file to read | `./.env` |
 
