@@ -138,6 +138,9 @@ async def test_rotation_flag_is_kept_in_the_audit(hb: HostingBench) -> None:
     entries = [e for e in hb.engine.audit.search(limit=100) if e.tool == "hosting_update_user"]
     assert entries
     assert all(e.arguments["rotate_password"] is True for e in entries)
+    record = hb.engine.history.get(out["history_id"])
+    assert record is not None
+    assert [s.step.params.get("rotate_password") for s in record.steps] == [True]  # a flag, not a secret
     assert password not in files_text(hb.state_dir)
 
 

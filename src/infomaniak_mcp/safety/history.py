@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, computed_field
 
 from infomaniak_mcp.safety.inverse import build_inverse_plan, drift_reasons, is_reversible
 from infomaniak_mcp.safety.plan import AppliedStep, Plan, canonical_json
-from infomaniak_mcp.safety.redact import REDACTED, is_secret_key
+from infomaniak_mcp.safety.redact import redact_keys
 from infomaniak_mcp.safety.state import ensure_private_dir, locked_append, state_dir, write_all
 
 HISTORY_FILE_NAME = "history.jsonl"
@@ -86,19 +86,6 @@ class HistoryRecord(BaseModel):
     def post_state(self) -> dict[str, Any]:
         """Resource id → value after the write (None: removed)."""
         return {item.resource: item.after for item in self.steps}
-
-
-def _redact_keys(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {
-            k: REDACTED
-            if isinstance(k, str) and is_secret_key(k) and v not in (None, "", False)
-            else _redact_keys(v)
-            for k, v in value.items()
-        }
-    if isinstance(value, list | tuple):
-        return [_redact_keys(v) for v in value]
-    return value
 
 
 def _iso(ts: float) -> str:
@@ -196,7 +183,7 @@ class History:
         plan's (what a human types to confirm its undo when that is high-risk)."""
         if not steps:
             raise HistoryError("nothing was applied: there is nothing to record")
-        clean = [AppliedStep.model_validate(_redact_keys(s.model_dump(mode="json"))) for s in steps]
+        clean = [AppliedStep.model_validate(redact_keys(s.model_dump(mode="json"))) for s in steps]
         can_undo = is_reversible(clean)
         record = HistoryRecord(
             id="h_" + secrets.token_hex(6),
@@ -253,7 +240,7 @@ class History:
             raise UndoRefused(f"{id} was already undone (by {record.undone_by})")
         if not record.reversible:
             raise UndoRefused(f"{id} ({record.tool}) cannot be undone automatically")
-        reasons = drift_reasons(record.steps, {k: _redact_keys(v) for k, v in current.items()})
+        reasons = drift_reasons(record.steps, {k: redact_keys(v) for k, v in current.items()})
         if reasons:
             raise UndoRefused(
                 "the resource changed since the write, undo would lose that change: " + "; ".join(reasons)
