@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx2
 from e2e_support import HTTP_TOKEN, http_settings, serve_on_loopback, text_of
 from mcp import Client
@@ -32,6 +33,7 @@ from infomaniak_mcp.api.ratelimit import RateLimiter
 from infomaniak_mcp.config import Settings
 from infomaniak_mcp.safety.engine import ConfirmMode, SafetyEngine
 from infomaniak_mcp.safety.plan import canonical_json
+from infomaniak_mcp.safety.tokens import TOKEN_PREFIX
 from infomaniak_mcp.sandbox import SandboxClock, SandboxState, create_app
 from infomaniak_mcp.server.app import build_server, sandbox_settings
 from infomaniak_mcp.server.registry import Selection, select_tools
@@ -135,6 +137,42 @@ async def plan_and_apply(client: Client, tool: str, arguments: dict[str, Any]) -
     result = await client.call_tool(tool, {**arguments, "confirmation_token": planned["confirmation_token"]})
     assert not result.is_error, result
     return structured(result)
+
+
+async def apply_one_token_concurrently(
+    client: Client, tool: str, arguments: dict[str, Any], *, times: int = 4
+) -> None:
+    """Plan once, then confirm with that one token `times` times at once: exactly one applies, every
+    other call is refused as `already_used`."""
+    token = await plan(client, tool, arguments)
+    results: list[CallToolResult] = []
+
+    async def apply() -> None:
+        results.append(await client.call_tool(tool, {**arguments, "confirmation_token": token}))
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(times):
+            tg.start_soon(apply)
+    statuses = sorted("refused" if r.is_error else structured(r)["status"] for r in results)
+    assert statuses == ["applied"] + ["refused"] * (times - 1)
+    for result in results:
+        if result.is_error:
+            refused(result, "already_used")
+
+
+async def misuse_a_token(bench: WriteBench, server: MCPServer[Any], tool: str, arguments: dict[str, Any]) -> str:
+    """Plan, then confirm with an altered token, the token, and the token again (replay); the token.
+    The audit log holds the refusals but never the token."""
+    async with connect_writes(server, "memory", "legacy") as client:
+        token = await plan(client, tool, arguments)
+        await client.call_tool(tool, {**arguments, "confirmation_token": token + "x"})
+        await client.call_tool(tool, {**arguments, "confirmation_token": token})
+        await client.call_tool(tool, {**arguments, "confirmation_token": token})
+    audit = bench.engine.audit.path.read_text(encoding="utf-8")
+    assert token not in audit
+    assert TOKEN_PREFIX not in audit
+    assert "token_already_used" in audit
+    return token
 
 
 class Elicitor:

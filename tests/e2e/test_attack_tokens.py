@@ -11,10 +11,18 @@ import base64
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 from e2e_support import ALICE_TOKEN, ERAS
-from e2e_writes_support import ZONE, WriteBench, connect_writes, plan, refused, structured
+from e2e_writes_support import (
+    ZONE,
+    WriteBench,
+    apply_one_token_concurrently,
+    connect_writes,
+    misuse_a_token,
+    plan,
+    refused,
+    structured,
+)
 
 from infomaniak_mcp.safety.tokens import TOKEN_PREFIX
 
@@ -185,21 +193,8 @@ async def single_apply_dump(tmp_path: Path) -> str:
 async def test_two_concurrent_applies_of_one_token(tmp_path: Path, transport: str, era: str) -> None:
     reference = await single_apply_dump(tmp_path / "reference")
     bench = WriteBench(tmp_path / "concurrent")
-    results: list[Any] = []
     async with connect_writes(bench.server(), transport, era) as client:
-        token = await plan(client, "dns_create_record", create_args())
-
-        async def apply() -> None:
-            results.append(await client.call_tool("dns_create_record", {**create_args(), "confirmation_token": token}))
-
-        async with anyio.create_task_group() as tg:
-            for _ in range(4):
-                tg.start_soon(apply)
-    statuses = sorted("refused" if r.is_error else structured(r)["status"] for r in results)
-    assert statuses == ["applied", "refused", "refused", "refused"]
-    for result in results:
-        if result.is_error:
-            refused(result, "already_used")
+        await apply_one_token_concurrently(client, "dns_create_record", create_args())
     created = [r for r in bench.records().values() if r["source"] == "attack"]
     assert len(created) == 1
     assert bench.state_dump() == reference, "four applies of one token must leave exactly what one apply leaves"
@@ -209,14 +204,6 @@ async def test_tokens_never_reach_the_audit_log_or_the_server_log(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     bench = WriteBench(tmp_path)
-    async with connect_writes(bench.server(), "memory", "legacy") as client:
-        token = await plan(client, "dns_create_record", create_args())
-        await client.call_tool("dns_create_record", {**create_args(), "confirmation_token": token + "x"})
-        await client.call_tool("dns_create_record", {**create_args(), "confirmation_token": token})
-        await client.call_tool("dns_create_record", {**create_args(), "confirmation_token": token})
-    audit = bench.engine.audit.path.read_text(encoding="utf-8")
-    assert token not in audit
-    assert TOKEN_PREFIX not in audit
-    assert "token_already_used" in audit
+    token = await misuse_a_token(bench, bench.server(), "dns_create_record", create_args())
     _, err = capfd.readouterr()
     assert token not in err

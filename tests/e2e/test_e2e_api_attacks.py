@@ -12,10 +12,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 from e2e_support import ALICE_TOKEN, ERAS
-from e2e_writes_support import ZONE, WriteBench, connect_writes, plan, refused, structured
+from e2e_writes_support import (
+    ZONE,
+    WriteBench,
+    apply_one_token_concurrently,
+    connect_writes,
+    misuse_a_token,
+    plan,
+    refused,
+    structured,
+)
 from test_attack_tokens import _flip, _forged
 
 from infomaniak_mcp.safety.tokens import TOKEN_PREFIX
@@ -161,21 +169,8 @@ async def test_token_from_another_principal(tmp_path: Path, era: str) -> None:
 
 async def test_two_concurrent_applies_of_one_token(tmp_path: Path, transport: str, era: str) -> None:
     bench = WriteBench(tmp_path)
-    results: list[Any] = []
     async with connect_writes(server(bench), transport, era) as client:
-        token = await plan(client, "api_call_write", create())
-
-        async def apply() -> None:
-            results.append(await client.call_tool("api_call_write", {**create(), "confirmation_token": token}))
-
-        async with anyio.create_task_group() as tg:
-            for _ in range(4):
-                tg.start_soon(apply)
-    statuses = sorted("refused" if r.is_error else structured(r)["status"] for r in results)
-    assert statuses == ["applied", "refused", "refused", "refused"]
-    for result in results:
-        if result.is_error:
-            refused(result, "already_used")
+        await apply_one_token_concurrently(client, "api_call_write", create())
     created = [r for r in bench.records().values() if r["source"] == "api-attack"]
     assert len(created) == 1
 
@@ -184,14 +179,6 @@ async def test_tokens_never_reach_the_audit_log_or_the_server_log(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     bench = WriteBench(tmp_path)
-    async with connect_writes(server(bench), "memory", "legacy") as client:
-        token = await plan(client, "api_call_write", create())
-        await client.call_tool("api_call_write", {**create(), "confirmation_token": token + "x"})
-        await client.call_tool("api_call_write", {**create(), "confirmation_token": token})
-        await client.call_tool("api_call_write", {**create(), "confirmation_token": token})
-    audit = bench.engine.audit.path.read_text(encoding="utf-8")
-    assert token not in audit
-    assert TOKEN_PREFIX not in audit
-    assert "token_already_used" in audit
+    token = await misuse_a_token(bench, server(bench), "api_call_write", create())
     _, err = capfd.readouterr()
     assert token not in err

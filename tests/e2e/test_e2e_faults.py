@@ -11,51 +11,21 @@ from typing import Any
 
 import anyio
 import anyio.lowlevel
-import httpx2
 import pytest
+from fault_support import SETTINGS, faulty_api
 from mcp import Client
 
-from infomaniak_mcp.api._http import ApiHttp
-from infomaniak_mcp.api.client import InfomaniakApi
-from infomaniak_mcp.api.manager import ManagerHttp
-from infomaniak_mcp.api.ratelimit import RateLimiter
-from infomaniak_mcp.config import Secret, Settings
-from infomaniak_mcp.sandbox import SANDBOX_TOKEN, FaultConfig, FaultRule, SandboxClock, create_app
+from infomaniak_mcp.sandbox import FaultRule
 from infomaniak_mcp.server.app import build_server
 from infomaniak_mcp.server.registry import select_tools
 
 pytestmark = pytest.mark.anyio
 
-URL = "http://sandbox.localhost"
 RECORDS = "/2/zones/*/records"
-DEADLINE = 0.3
 
 
 def _server(rule: FaultRule | None, waits: list[float]) -> Any:
-    now = [0.0]  # fake monotonic clock shared by the back-off and the rate limiter
-
-    async def fake_sleep(seconds: float) -> None:
-        waits.append(seconds)
-        now[0] += seconds
-        await anyio.lowlevel.checkpoint()
-
-    def clock() -> float:
-        return now[0]
-
-    app = create_app(clock=SandboxClock(), faults=FaultConfig([rule] if rule else []))
-    transport = httpx2.ASGITransport(app=app)
-    http = ApiHttp(
-        URL,
-        Secret(SANDBOX_TOKEN),
-        transport=transport,
-        limiter=RateLimiter(rate=1000, per=60.0, clock=clock, sleep=fake_sleep),
-        timeout=DEADLINE,
-        clock=clock,
-        sleep=fake_sleep,
-    )
-    manager = ManagerHttp(URL, mode="none", transport=transport, limiter=RateLimiter(rate=1000, per=60.0))
-    settings = Settings(api_token=Secret(SANDBOX_TOKEN), api_url=URL, manager_url=URL)
-    return build_server(settings, select_tools(["dns"]), api=InfomaniakApi(http, manager))
+    return build_server(SETTINGS, select_tools(["dns"]), api=faulty_api([rule] if rule else [], waits))
 
 
 async def _list(rule: FaultRule | None) -> tuple[Any, list[float]]:

@@ -17,25 +17,18 @@ from typing import Any
 
 import anyio
 import anyio.lowlevel
-import httpx2
 import pytest
+from fault_support import SETTINGS, faulty_api
 from mcp import Client
 
-from infomaniak_mcp.api._http import ApiHttp
-from infomaniak_mcp.api.client import InfomaniakApi
-from infomaniak_mcp.api.manager import ManagerHttp
-from infomaniak_mcp.api.ratelimit import RateLimiter
-from infomaniak_mcp.config import Secret, Settings
 from infomaniak_mcp.safety.engine import SafetyEngine
-from infomaniak_mcp.sandbox import SANDBOX_TOKEN, FaultConfig, FaultRule, SandboxClock, create_app
+from infomaniak_mcp.sandbox import FaultRule
 from infomaniak_mcp.sandbox.seed import ACCOUNT_ALPAGE
 from infomaniak_mcp.server.app import build_server
 from infomaniak_mcp.server.registry import select_tools
 
 pytestmark = pytest.mark.anyio
 
-URL = "http://sandbox.localhost"
-DEADLINE = 0.3
 
 FAULTS = [
     (dict(kind="server_error", status=503), "service_unavailable"),
@@ -59,29 +52,8 @@ CALL_IDS = ["overview", "products", "products-one-org", "domains", "write-plan"]
 
 
 def _server(rule: FaultRule, engine: SafetyEngine) -> Any:
-    now = [0.0]
-
-    async def fake_sleep(seconds: float) -> None:
-        now[0] += seconds
-        await anyio.lowlevel.checkpoint()
-
-    def clock() -> float:
-        return now[0]
-
-    transport = httpx2.ASGITransport(app=create_app(clock=SandboxClock(), faults=FaultConfig([rule])))
-    http = ApiHttp(
-        URL,
-        Secret(SANDBOX_TOKEN),
-        transport=transport,
-        limiter=RateLimiter(rate=1000, per=60.0, clock=clock, sleep=fake_sleep),
-        timeout=DEADLINE,
-        clock=clock,
-        sleep=fake_sleep,
-    )
-    manager = ManagerHttp(URL, mode="none", transport=transport, limiter=RateLimiter(rate=1000, per=60.0))
-    settings = Settings(api_token=Secret(SANDBOX_TOKEN), api_url=URL, manager_url=URL)
     selection = select_tools(["account", "domain"], ["domain_set_delegation"])
-    return build_server(settings, selection, api=InfomaniakApi(http, manager), safety=engine)
+    return build_server(SETTINGS, selection, api=faulty_api([rule]), safety=engine)
 
 
 @pytest.mark.parametrize(("fault", "code"), FAULTS, ids=FAULT_IDS)

@@ -390,13 +390,7 @@ def merge_query_string(
     except ValueError:
         problems.append(Problem("path", f"the query string {query_string!r} cannot be read; pass it as query"))
         return merged
-    from_path: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in from_path:
-            previous = from_path[key]
-            from_path[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
-        else:
-            from_path[key] = value
+    from_path = _group_pairs(pairs)
     given = {_bracket(str(key))[0] for key in merged}
     for key, value in from_path.items():
         if _bracket(key)[0] in given:
@@ -563,18 +557,24 @@ def prepare_call(
     )
 
 
-def check_received(spec: ApiSpec, op: Operation, query: list[tuple[str, str]], body: Any) -> list[Problem]:
-    """Problems of a request as a server receives it (the sandbox's generated answers).
-
-    Lenient where the API is: undocumented query parameters and body fields are ignored.
-    """
+def _group_pairs(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Query pairs as a mapping; a repeated key becomes the list of its values, in order."""
     grouped: dict[str, Any] = {}
-    for key, value in query:
+    for key, value in pairs:
         if key in grouped:
             previous = grouped[key]
             grouped[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
         else:
             grouped[key] = value
+    return grouped
+
+
+def check_received(spec: ApiSpec, op: Operation, query: list[tuple[str, str]], body: Any) -> list[Problem]:
+    """Problems of a request as a server receives it (the sandbox's generated answers).
+
+    Lenient where the API is: undocumented query parameters and body fields are ignored.
+    """
+    grouped = _group_pairs(query)
     problems: list[Problem] = []
     values = _query_values(op, grouped, problems)
     problems = [p for p in problems if not p.message.startswith("is not a documented")]
