@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from e2e_support import text_of
 from e2e_writes_support import ZONE, Elicitor, WriteBench, connect_writes, plan, structured
+from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
 
 pytestmark = pytest.mark.anyio
 
@@ -111,6 +112,34 @@ async def test_a_read_tool_refused_by_validation_gets_a_typed_error(tmp_path: Pa
     assert error["details"][0]["attribute"] == "zone"
     assert error["next_step"].startswith("Fix zone")
     assert bench.audit_phases() == []
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "refused"),
+    [
+        ("dns_list_records", {"zone": ZONE}, False),
+        ("dns_list_records", {"zone": ["not", "a", "name"]}, True),
+        ("dns_create_record", CREATE, False),
+        ("dns_create_record", {**CREATE, "type": "BOGUS"}, True),
+    ],
+    ids=["read", "read-refused", "write", "write-refused"],
+)
+async def test_each_call_checks_its_arguments_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tool: str, arguments: dict[str, object], refused: bool
+) -> None:
+    checked: list[str] = []
+    original = FuncMetadata.validate_arguments
+
+    def counting(self: FuncMetadata, arguments: dict[str, object]) -> object:
+        checked.append("x")
+        return original(self, arguments)
+
+    monkeypatch.setattr(FuncMetadata, "validate_arguments", counting)
+    async with connect_writes(WriteBench(tmp_path).server(), "memory", "legacy") as client:
+        result = await client.call_tool(tool, arguments)
+    assert result.is_error is refused
+    assert (structured(result).get("error") == "invalid_argument") is refused
+    assert len(checked) == 1
 
 
 @pytest.mark.parametrize("content", [{}, {"confirm": "perhaps"}], ids=["empty", "not-a-boolean"])

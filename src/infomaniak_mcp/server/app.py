@@ -14,9 +14,9 @@ the typed parameters (with their `Field` descriptions) and the `outputSchema` fr
   resolved parameters (plan, human confirmation); the confirmation wrapper refuses in read-only
   mode, confirms (elicitation or token), applies the stored steps, audits and records history.
 
-- Before either, `InfomaniakServer.call_tool` checks the arguments against the input schema: a
-  refusal is `invalid_argument` naming each field (write tools: audited `rejected`), and a write's
-  elicitation answer that does not fit the form is `confirmation_refused` (audited `rejected`).
+- What the SDK refuses before either runs, `InfomaniakServer.call_tool` answers: arguments that
+  fail the input schema are `invalid_argument` naming each field (write tools: audited `rejected`),
+  and a write's elicitation answer that does not fit the form is `confirmation_refused` (audited `rejected`).
 
 No tool has code of its own here: `is_tool_wrapper(fn)` tells whether a registered function is
 the generic wrapper (the registry tests assert it for every tool). The lifespan owns the API
@@ -298,19 +298,20 @@ class InfomaniakServer(MCPServer[ServerState]):
         if context is None:
             context = Context(mcp_server=self, subscriptions=self._subscriptions)
         try:
-            tool.fn_metadata.validate_arguments(arguments)
-        except ValidationError as exc:
-            error = invalid_arguments_error(exc)
-            logger.info("tool %s refused arguments: %s", name, [d.attribute for d in error.details])
-            if spec.read_only:
-                return error_result(error)
-            return await refuse_call(spec, self._deps, context, arguments, "invalid_arguments", error)
-        try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
-            # Our wrapper answers everything itself; what the SDK still raises for a write comes
-            # from its resolvers: the elicitation answer did not fit the confirmation form.
-            if spec.read_only or isinstance(exc, UnexpectedToolError):
+            if isinstance(exc, UnexpectedToolError):
+                raise
+            # Our wrapper answers everything itself; what the SDK still raises is its own argument
+            # check (raised straight from the ValidationError) or, for a write, a resolver's refusal
+            # (wrapped again, so its cause is a ToolError): the elicitation answer did not fit the form.
+            if isinstance(exc.__cause__, ValidationError):
+                error = invalid_arguments_error(exc.__cause__)
+                logger.info("tool %s refused arguments: %s", name, [d.attribute for d in error.details])
+                if spec.read_only:
+                    return error_result(error)
+                return await refuse_call(spec, self._deps, context, arguments, "invalid_arguments", error)
+            if spec.read_only:
                 raise
             refused = ConfirmationRefusedError(
                 description="the confirmation answer does not match the form; nothing was changed",

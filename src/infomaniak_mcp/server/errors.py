@@ -6,7 +6,7 @@
 - An exception group (from an `anyio` task group: concurrent fetches) is flattened: its first
   `InfomaniakError` leaf is mapped as above (`known_error`), so a failed fetch keeps its code.
 - The SDK's argument validation failure (`ValidationError`) → `invalid_argument` naming each
-  field (`invalid_arguments_error`), checked by the server before the SDK runs the tool.
+  field (`invalid_arguments_error`), when the SDK refuses a call's arguments (`InfomaniakServer.call_tool`).
 - Anything else → masked: `"internal_error: internal error, see server log, ref <ref>"`; the
   traceback goes to stderr (redacted) under the same ref, so an operator can find it.
 """
