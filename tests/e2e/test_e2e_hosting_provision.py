@@ -187,7 +187,8 @@ def busy_hosting_waits_on_the_sandbox_clock(hb: HostingBench, *, deadline: float
 
 
 async def test_provisioning_steps_wait_for_the_hosting_to_be_free(hb: HostingBench) -> None:
-    """Each write keeps the hosting busy 60 s: every next step waits for it (with progress) instead of a 409."""
+    """Each write keeps the hosting busy 60 s: every next step's write is refused as busy (nothing done),
+    waits for the hosting (with progress) and is sent once more."""
     slept = busy_hosting_waits_on_the_sandbox_clock(hb)
     progress: list[str | None] = []
 
@@ -207,12 +208,38 @@ async def test_provisioning_steps_wait_for_the_hosting_to_be_free(hb: HostingBen
     assert sum(slept) >= 60 * (hosting_steps - 1)
     assert "waiting for the operation in progress on hosting 693801" in progress
     runtime = hb.transport.app.state.runtime  # type: ignore[attr-defined]
-    assert not [e for e in runtime.history if e.status == 409]  # no write was refused as busy: each one waited
+    later = [f"/proxy/1/web_hostings/{WEB}/{what}" for what in ("databases", "database_users", "certificates")]
+    refused = [e for e in runtime.history if e.status == 409]
+    assert [(e.method, e.path) for e in refused] == [("POST", path) for path in later]
+    assert {e.response["error"]["code"] for e in refused} == {"operation_in_progress"}
+    accepted = [e.path for e in runtime.history if e.method == "POST" and "/proxy/" in e.path and e.status == 200]
+    assert accepted == [f"/proxy/1/web_hostings/{WEB}/sites", *later]  # each write done once, after its wait
+
+
+def hosting_writes_and_reads(hb: HostingBench) -> list[str]:
+    """The writes to hosting WEB and the reads of the hosting itself, in order."""
+    runtime = hb.transport.app.state.runtime  # type: ignore[attr-defined]
+    return [
+        f"{e.method} {e.path}"
+        for e in runtime.history
+        if (e.method != "GET" and f"/web_hostings/{WEB}/" in e.path) or e.path == f"/1/web_hostings/{WEB}"
+    ]
+
+
+async def test_provisioning_on_a_free_hosting_reads_the_hosting_between_no_writes(hb: HostingBench) -> None:
+    """A free hosting costs no request: no hosting GET before or between the write steps."""
+    async with connect_writes(hb.server(), "memory", "legacy") as client:
+        await apply(client, "hosting_create_site", PROVISION)
+    calls = hosting_writes_and_reads(hb)
+    first_write = next(i for i, call in enumerate(calls) if not call.startswith("GET"))
+    assert calls[first_write:] == [
+        f"POST /proxy/1/web_hostings/{WEB}/{what}" for what in ("sites", "databases", "database_users", "certificates")
+    ]
 
 
 async def test_an_operation_in_progress_past_the_wait_stops_the_plan_with_retry_later(hb: HostingBench) -> None:
-    """The hosting stays busy longer than the engine waits: the next step fails as retry-later, nothing
-    is sent while it is busy, and the undo works once the hosting is free."""
+    """The hosting stays busy longer than the engine waits: the next step fails as retry-later, the one
+    write sent to the busy hosting was refused (nothing done), and the undo works once the hosting is free."""
     busy_hosting_waits_on_the_sandbox_clock(hb, deadline=20.0)
     args = {"hosting_id": WEB, "fqdn": "shop.alpage-digital.ch", "database": "shop2"}
     async with connect_writes(hb.server(), "memory", "legacy") as client:
@@ -221,13 +248,16 @@ async def test_an_operation_in_progress_past_the_wait_stops_the_plan_with_retry_
         assert (error["error"], error["kind"]) == ("operation_in_progress", "ConflictError")
         assert "after waiting 20 s" in error["description"]
         assert "wait until it finishes and try again" in error["next_step"]
+        site = next(s for s in hb.state.sites.values() if s["main_fqdn"] == "shop.alpage-digital.ch")
         still_busy = await apply(client, "history_undo", {"history_id": out["history_id"]}, status="failed")
         assert still_busy["report"]["failed"][0]["error"]["error"] == "operation_in_progress"
         hb.state.clock.advance(61)
         await apply(client, "history_undo", {"history_id": out["history_id"]})
     assert not [s for s in hb.state.sites.values() if s["main_fqdn"] == "shop.alpage-digital.ch"]
     runtime = hb.transport.app.state.runtime  # type: ignore[attr-defined]
-    assert not [e for e in runtime.history if e.status == 409]  # no write was sent to the busy hosting
+    refused = [(e.method, e.path.rsplit("/", 1)[-1]) for e in runtime.history if e.status == 409]
+    assert refused == [("POST", "databases"), ("DELETE", str(site["id"]))]  # one refusal per step, then the wait
+    assert not [name for name in hb.state.databases[WEB] if "shop2" in name]
 
 
 async def test_provisioning_leaves_existing_dns_alone_and_says_so(hb: HostingBench) -> None:

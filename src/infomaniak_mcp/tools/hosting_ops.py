@@ -3,10 +3,11 @@
 Every write goes through the manager surface (`ManagerHostingClient`, facts §5.4) and is
 serialised per hosting: resource ids are `hosting:<id>/...`, so the engine's lock root is the
 hosting (Infomaniak answers `operation_in_progress` to concurrent operations). A hosting stays
-busy for a while after a change, so each write first waits until its hosting is free
-(`_when_free`: polls `has_operation_in_progress`, with progress, at most `FREE_WAIT` seconds);
-that is what lets the steps of one plan (provisioning) follow each other. Still busy at the
-deadline, or an upstream 409 anyway, is a `ConflictError` that says to retry later. Long
+busy for a while after a change: a write it refuses with 409 `operation_in_progress` (nothing
+done) waits until the hosting is free (`retry_when_busy`: polls `has_operation_in_progress`,
+with progress, at most `FREE_WAIT` seconds) and is sent once more; that is what lets the steps
+of one plan (provisioning) follow each other, and a free hosting costs no extra request. Still
+busy at the deadline is a `ConflictError` that says to retry later. Long
 operations answer a `progress_id`; `_await_task` polls it, then the operation reads the result
 back, so a call that answered success without doing anything (the public-API trap) fails loudly.
 
@@ -37,10 +38,11 @@ steps carry only its reference, so private keys never appear in plans, history o
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from infomaniak_mcp.api.errors import ApiError, ConflictError, InvalidArgumentError, NotFoundError
@@ -60,7 +62,7 @@ from infomaniak_mcp.domain.hosting import (
 )
 from infomaniak_mcp.safety.executor import PollTimeout, StepResult
 from infomaniak_mcp.safety.inverse import NotReversible, generic_drift, register_inverse
-from infomaniak_mcp.safety.operations import OperationContext, operation, resource_reader
+from infomaniak_mcp.safety.operations import OperationContext, OperationFn, operation, resource_reader
 from infomaniak_mcp.safety.plan import AppliedStep, Step
 from infomaniak_mcp.safety.redact import register_secret
 
@@ -139,20 +141,22 @@ def _manager(op: OperationContext) -> ManagerHostingClient:
     return ManagerHostingClient(op.api.manager)
 
 
-async def _when_free(op: OperationContext, hosting_id: int) -> None:
-    """Return once the hosting has no operation in progress (one read when it is free already).
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-    Busy (the previous step of this plan, or someone else): poll it with progress until free; still
-    busy after `FREE_WAIT` seconds (or the engine's shorter poll deadline), a retry-later conflict.
-    """
-    if not (await op.api.hosting.get_hosting(hosting_id)).has_operation_in_progress:
-        return
-    deadline = min(op.poll_deadline, FREE_WAIT)
+
+def _refused_as_busy(exc: ConflictError) -> bool:
+    """A write the hosting refused because an operation is in progress: proof that it did nothing."""
+    return exc.code == "operation_in_progress" and (exc.method or "").upper() in WRITE_METHODS
+
+
+async def _wait_until_free(op: OperationContext, hosting_id: int) -> None:
+    """Poll the hosting (with progress) until it has no operation in progress; a retry-later conflict
+    when it is still busy after `FREE_WAIT` seconds (or the engine's shorter poll deadline)."""
     try:
         await op.poll(
             lambda: op.api.hosting.get_hosting(hosting_id),
             lambda h: not h.has_operation_in_progress,
-            deadline=deadline,
+            deadline=min(op.poll_deadline, FREE_WAIT),
             describe=lambda h: f"waiting for the operation in progress on hosting {hosting_id}",
         )
     except PollTimeout as exc:
@@ -160,6 +164,37 @@ async def _when_free(op: OperationContext, hosting_id: int) -> None:
             code="operation_in_progress",
             description=f"hosting {hosting_id} still had an operation in progress after waiting {exc.elapsed:.0f} s",
         ) from None
+
+
+def retry_when_busy(fn: OperationFn) -> OperationFn:
+    """Run a hosting operation; when its write is refused as busy, wait for the hosting and run it once more.
+
+    Every hosting operation sends exactly one write, after its reads. When that write is refused
+    with 409 `operation_in_progress` (the hosting did nothing), the hosting is polled until free
+    and the operation runs again; a free hosting costs no extra request. Any other error,
+    including other 409s (`object_already_exists`), goes through unchanged.
+    """
+
+    @functools.wraps(fn)
+    async def run(op: OperationContext, params: dict[str, Any]) -> StepResult:
+        try:
+            return await fn(op, params)
+        except ConflictError as exc:
+            if not _refused_as_busy(exc):
+                raise
+        await _wait_until_free(op, int(params["hosting_id"]))
+        return await fn(op, params)
+
+    return run
+
+
+def hosting_operation(name: str) -> Callable[[OperationFn], OperationFn]:
+    """`@operation(name)` for a hosting write, through `retry_when_busy`."""
+
+    def register(fn: OperationFn) -> OperationFn:
+        return operation(name)(retry_when_busy(fn))
+
+    return register
 
 
 async def _await_task(op: OperationContext, progress_id: str | None, what: str) -> dict[str, Any]:
@@ -202,10 +237,9 @@ def _secret_data(data: Value, password: str) -> Value:
 
 
 # ---- sites -------------------------------------------------------------------------------------
-@operation("hosting.create_site")
+@hosting_operation("hosting.create_site")
 async def _create_site(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, fqdn = int(params["hosting_id"]), str(params["fqdn"])
-    await _when_free(op, hosting_id)
     progress = await _manager(op).create_site(
         hosting_id,
         fqdn=fqdn,
@@ -220,18 +254,16 @@ async def _create_site(op: OperationContext, params: dict[str, Any]) -> StepResu
     return StepResult(resource=site_resource(hosting_id, site.id), after=site_value(site), data={"site_id": site.id})
 
 
-@operation("hosting.delete_site")
+@hosting_operation("hosting.delete_site")
 async def _delete_site(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, site_id = int(params["hosting_id"]), int(params["site_id"])
-    await _when_free(op, hosting_id)
     await _manager(op).delete_site(hosting_id, site_id)
     return StepResult(resource=site_resource(hosting_id, site_id), after=None)
 
 
-@operation("hosting.add_aliases")
+@hosting_operation("hosting.add_aliases")
 async def _add_aliases(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, site_id = int(params["hosting_id"]), int(params["site_id"])
-    await _when_free(op, hosting_id)
     manager = _manager(op)
     progress = await manager.add_aliases(hosting_id, site_id, list(params["aliases"]))
     await _await_task(op, progress, "adding aliases")
@@ -242,19 +274,17 @@ async def _add_aliases(op: OperationContext, params: dict[str, Any]) -> StepResu
     return StepResult(resource=f"{site_resource(hosting_id, site_id)}/aliases", after=names)
 
 
-@operation("hosting.remove_alias")
+@hosting_operation("hosting.remove_alias")
 async def _remove_alias(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, site_id, alias = int(params["hosting_id"]), int(params["site_id"]), str(params["alias"])
-    await _when_free(op, hosting_id)
     await _manager(op).delete_alias(hosting_id, site_id, alias)
     return StepResult(resource=alias_resource(hosting_id, site_id, alias), after=None)
 
 
 # ---- databases and their users -----------------------------------------------------------------
-@operation("hosting.create_database")
+@hosting_operation("hosting.create_database")
 async def _create_database(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, name = int(params["hosting_id"]), str(params["name"])
-    await _when_free(op, hosting_id)
     progress = await _manager(op).create_database(hosting_id, name, str(params.get("description") or ""))
     await _await_task(op, progress, f"creating the database {name}")
     try:
@@ -264,18 +294,16 @@ async def _create_database(op: OperationContext, params: dict[str, Any]) -> Step
     return StepResult(resource=database_resource(hosting_id, name), after=database_value(database))
 
 
-@operation("hosting.delete_database")
+@hosting_operation("hosting.delete_database")
 async def _delete_database(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, name = int(params["hosting_id"]), str(params["name"])
-    await _when_free(op, hosting_id)
     await _manager(op).delete_database(hosting_id, name)
     return StepResult(resource=database_resource(hosting_id, name), after=None)
 
 
-@operation("hosting.create_database_user")
+@hosting_operation("hosting.create_database_user")
 async def _create_database_user(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, name = int(params["hosting_id"]), str(params["name"])
-    await _when_free(op, hosting_id)
     password = generate_password()
     register_secret(password)
     await _manager(op).create_database_user(hosting_id, name, password, _grants(params))
@@ -287,10 +315,9 @@ async def _create_database_user(op: OperationContext, params: dict[str, Any]) ->
     )
 
 
-@operation("hosting.update_database_user")
+@hosting_operation("hosting.update_database_user")
 async def _update_database_user(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, name = int(params["hosting_id"]), str(params["name"])
-    await _when_free(op, hosting_id)
     password = generate_password() if params.get("rotate_password") else None
     if password:
         register_secret(password)
@@ -300,19 +327,17 @@ async def _update_database_user(op: OperationContext, params: dict[str, Any]) ->
     return StepResult(resource=database_user_resource(hosting_id, name), after=database_user_value(user), data=data)
 
 
-@operation("hosting.delete_database_user")
+@hosting_operation("hosting.delete_database_user")
 async def _delete_database_user(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, name = int(params["hosting_id"]), str(params["name"])
-    await _when_free(op, hosting_id)
     await _manager(op).delete_database_user(hosting_id, name)
     return StepResult(resource=database_user_resource(hosting_id, name), after=None)
 
 
 # ---- FTP/SSH users ------------------------------------------------------------------------------
-@operation("hosting.create_ftp_user")
+@hosting_operation("hosting.create_ftp_user")
 async def _create_ftp_user(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id = int(params["hosting_id"])
-    await _when_free(op, hosting_id)
     password = generate_password()
     register_secret(password)
     user = await _manager(op).create_ftp_user(
@@ -329,10 +354,9 @@ async def _create_ftp_user(op: OperationContext, params: dict[str, Any]) -> Step
     )
 
 
-@operation("hosting.update_ftp_user")
+@hosting_operation("hosting.update_ftp_user")
 async def _update_ftp_user(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, login = int(params["hosting_id"]), str(params["login"])
-    await _when_free(op, hosting_id)
     password = generate_password() if params.get("rotate_password") else None
     if password:
         register_secret(password)
@@ -351,19 +375,17 @@ async def _update_ftp_user(op: OperationContext, params: dict[str, Any]) -> Step
     return StepResult(resource=ftp_user_resource(hosting_id, login), after=ftp_user_value(user), data=data)
 
 
-@operation("hosting.delete_ftp_user")
+@hosting_operation("hosting.delete_ftp_user")
 async def _delete_ftp_user(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, login = int(params["hosting_id"]), str(params["login"])
-    await _when_free(op, hosting_id)
     await _manager(op).delete_ftp_user(hosting_id, login)
     return StepResult(resource=ftp_user_resource(hosting_id, login), after=None)
 
 
 # ---- certificates ------------------------------------------------------------------------------
-@operation("hosting.request_certificate")
+@hosting_operation("hosting.request_certificate")
 async def _request_certificate(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id = int(params["hosting_id"])
-    await _when_free(op, hosting_id)
     site_id = params.get("site_id")
     if site_id is None:  # provisioning: the site was created by an earlier step of the same plan
         site = await _site_by_fqdn(op.api, hosting_id, str(params["fqdn"]))
@@ -388,19 +410,17 @@ async def _request_certificate(op: OperationContext, params: dict[str, Any]) -> 
     return StepResult(resource=certificate_resource(hosting_id, int(site_id)), after=certificate_value(cert))
 
 
-@operation("hosting.delete_certificate")
+@hosting_operation("hosting.delete_certificate")
 async def _delete_certificate(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, site_id = int(params["hosting_id"]), int(params["site_id"])
-    await _when_free(op, hosting_id)
     await _manager(op).delete_certificate(hosting_id, site_id)
     return StepResult(resource=certificate_resource(hosting_id, site_id), after=None)
 
 
 # ---- Node.js ------------------------------------------------------------------------------------
-@operation("hosting.nodejs_action")
+@hosting_operation("hosting.nodejs_action")
 async def _nodejs_action(op: OperationContext, params: dict[str, Any]) -> StepResult:
     hosting_id, app_id, action = int(params["hosting_id"]), int(params["app_id"]), str(params["action"])
-    await _when_free(op, hosting_id)
     manager = _manager(op)
     answer = await manager.node_action(hosting_id, app_id, action)
     status = await manager.node_status(hosting_id, app_id)
