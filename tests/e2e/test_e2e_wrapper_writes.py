@@ -171,3 +171,34 @@ async def test_a_token_sent_by_an_eliciting_client_under_confirm_elicit_is_told_
     assert "cannot ask its user" not in error["description"]
     assert "confirmation tokens are not accepted" in error["description"]
     assert "without confirmation_token" in error["next_step"]
+
+
+def _break_rejected_entries(bench: WriteBench, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The audit log accepts every entry but `rejected` ones (a disk that fills up mid-call)."""
+    audit = bench.engine.audit
+    original = audit.append_async
+
+    async def append_async(**entry: object) -> object:
+        if entry.get("phase") == "rejected":
+            raise OSError("disk full")
+        return await original(**entry)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(audit, "append_async", append_async)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [{**CREATE, "type": "BOGUS"}, {**CREATE, "confirmation_token": "imc_not-a-token"}],
+    ids=["refused-by-the-sdk", "refused-by-the-wrapper"],
+)
+async def test_a_rejection_whose_audit_fails_keeps_its_error_and_warns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, arguments: dict[str, object]
+) -> None:
+    bench = WriteBench(tmp_path)
+    _break_rejected_entries(bench, monkeypatch)
+    async with connect_writes(bench.server(), "memory", "legacy") as client:
+        result = await client.call_tool("dns_create_record", arguments)
+    assert result.is_error
+    assert structured(result)["error"] in ("invalid_argument", "confirmation_refused")
+    texts = [block.text for block in result.content if block.type == "text"]
+    assert texts[-1] == "Warning: the audit log could not be written; tell the server operator.", texts

@@ -57,9 +57,8 @@ from infomaniak_mcp.server.errors import (
     ConfirmationRefusedError,
     ReadOnlyModeError,
     error_result,
-    internal_error_result,
+    failure_result,
     invalid_arguments_error,
-    known_error,
 )
 from infomaniak_mcp.server.instructions import build_instructions
 from infomaniak_mcp.server.logs import configure_logging
@@ -134,13 +133,7 @@ async def run_tool(
     except MCPError:
         raise  # protocol-level (elicitation, input required): the SDK answers it
     except Exception as exc:  # an InfomaniakError, possibly inside a task group's ExceptionGroup
-        known = known_error(exc)
-        if known is not None:
-            logger.info("tool %s answered %s", spec.name, known.code)
-            result, outcome, error = error_result(known), known.code, known.to_dict()
-        else:
-            result = internal_error_result(spec.name, exc)
-            outcome, error = "internal_error", {"ref": (result.structured_content or {}).get("ref")}
+        result, outcome, error = failure_result(spec.name, exc)
     if deps.safety.audit.audit_reads:
         await _audit_read(deps, spec, principal, arguments, outcome, error)
     return result

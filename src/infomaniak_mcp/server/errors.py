@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar, NamedTuple
 
 from mcp_types import CallToolResult, TextContent
 from pydantic import ValidationError
@@ -103,6 +103,28 @@ def internal_error_result(tool: str, exc: BaseException, *, ref: str | None = No
         },
         is_error=True,
     )
+
+
+class Failure(NamedTuple):
+    """A failed call's answer: the `isError` result, its outcome code, and what the audit keeps of it."""
+
+    result: CallToolResult
+    code: str
+    error: dict[str, Any]
+
+
+def failure_result(tool: str, exc: BaseException, *, prefix: str = "") -> Failure:
+    """The answer to a tool call that raised `exc`: a known error (first `InfomaniakError`, also inside
+    an exception group; `prefix` goes before its description) as is, anything else masked under a ref."""
+    known = known_error(exc)
+    if known is None:
+        result = internal_error_result(tool, exc)
+        ref = (result.structured_content or {})["ref"]
+        return Failure(result, "internal_error", {"error": "internal_error", "ref": ref})
+    if prefix:
+        known = replace(known, description=f"{prefix}: {known.description}")
+    logger.info("tool %s answered %s", tool, known.code)
+    return Failure(error_result(known), known.code, known.to_dict())
 
 
 @dataclass

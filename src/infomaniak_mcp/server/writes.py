@@ -41,7 +41,6 @@ import itertools
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -66,8 +65,7 @@ from infomaniak_mcp.server.errors import (
     HumanConfirmationRequiredError,
     ReadOnlyModeError,
     error_result,
-    internal_error_result,
-    known_error,
+    failure_result,
 )
 from infomaniak_mcp.server.outcome import TOKEN_DESCRIPTION, TOKEN_PARAM, WriteOutcome, WriteStatus
 from infomaniak_mcp.server.registry import ToolSpec, load_toolsets_for
@@ -78,6 +76,7 @@ PLAN_PARAM = "plan_attempt_"
 CONFIRM_PARAM = "human_confirmation_"
 CTX_PARAM = "ctx"
 _DIFF_LINES = 20
+AUDIT_WARNING = " Warning: the audit log could not be written; tell the server operator."
 _VALUE_CHARS = 200
 
 
@@ -277,6 +276,32 @@ def _audited_value(value: Any) -> Any:
     return value
 
 
+async def audit_quietly(
+    deps: ServerDeps,
+    spec: ToolSpec,
+    principal: str,
+    arguments: dict[str, Any],
+    phase: Phase,
+    outcome: str,
+    plan: Plan | None = None,
+    **extra: Any,
+) -> str:
+    """Audit, but never let a broken log hide the call's own result; returns a note when it failed."""
+    try:
+        await _audit(deps, spec, principal, arguments, phase, outcome, plan, **extra)
+    except Exception as exc:
+        logger.error("audit entry %s/%s for %s could not be written: %s", phase, outcome, spec.name, exc)
+        return AUDIT_WARNING
+    return ""
+
+
+def with_note(result: CallToolResult, note: str) -> CallToolResult:
+    """`result` with `note` (from `audit_quietly`) as one more text block when there is one."""
+    if note:
+        result.content.append(TextContent(type="text", text=note.strip()))
+    return result
+
+
 async def refuse_call(
     spec: ToolSpec,
     deps: ServerDeps,
@@ -287,15 +312,10 @@ async def refuse_call(
 ) -> CallToolResult:
     """A write call the SDK refused before the wrapper ran (its arguments, the human's answer): the
     `isError` result, after a `rejected` audit entry (a broken log adds a warning, it does not hide it)."""
-    result = error_result(error)
-    try:
-        principal = deps.principal_resolver(ctx)
-        plain = {k: _audited_value(v) for k, v in _plain_arguments(arguments).items()}
-        await _audit(deps, spec, principal, plain, "rejected", outcome, error=error.to_dict())
-    except Exception as exc:
-        logger.error("audit entry rejected/%s for %s could not be written: %s", outcome, spec.name, exc)
-        result.content.append(TextContent(type="text", text="Warning: the audit log could not be written."))
-    return result
+    plain = {k: _audited_value(v) for k, v in _plain_arguments(arguments).items()}
+    principal = deps.principal_resolver(ctx)
+    note = await audit_quietly(deps, spec, principal, plain, "rejected", outcome, error=error.to_dict())
+    return with_note(error_result(error), note)
 
 
 def outcome_result(outcome: WriteOutcome, *, is_error: bool = False) -> CallToolResult:
@@ -335,13 +355,8 @@ class WriteCall:
         await _audit(self.deps, self.spec, self.principal, self.arguments, phase, outcome, plan, **extra)
 
     async def audit_quietly(self, phase: Phase, outcome: str, plan: Plan | None = None, **extra: Any) -> str:
-        """Audit, but never let a broken log hide the call's own result; returns a note when it failed."""
-        try:
-            await self.audit(phase, outcome, plan, **extra)
-        except Exception as exc:
-            logger.error("audit entry %s/%s for %s could not be written: %s", phase, outcome, self.spec.name, exc)
-            return " Warning: the audit log could not be written; tell the server operator."
-        return ""
+        """`audit_quietly` for this call: a note when the log could not be written."""
+        return await audit_quietly(self.deps, self.spec, self.principal, self.arguments, phase, outcome, plan, **extra)
 
     # -- dispatch ----------------------------------------------------------------------------
 
@@ -368,21 +383,16 @@ class WriteCall:
             return await self.issue(plan, "confirmation_required")
         except ConfirmationError as refused:
             error = ConfirmationRefusedError(description=refused.message, reason=refused.reason)
-            await self.audit_quietly("rejected", f"token_{refused.reason}", plan, error=error.to_dict())
-            return error_result(error)
+            note = await self.audit_quietly("rejected", f"token_{refused.reason}", plan, error=error.to_dict())
+            return with_note(error_result(error), note)
         except AuditError as exc:
             logger.error("write %s refused: the audit log cannot be written: %s", self.spec.name, exc)
             return error_result(AuditUnavailableError(description=f"the audit log cannot be written: {exc}"))
         except Exception as exc:  # an InfomaniakError, possibly inside a task group's ExceptionGroup
+            failure = failure_result(self.spec.name, exc)
             phase: Phase = "failed" if self.attempted else "rejected"
-            known = known_error(exc)
-            if known is not None:
-                await self.audit_quietly(phase, known.code, plan, error=known.to_dict())
-                return error_result(known)
-            result = internal_error_result(self.spec.name, exc)
-            ref = (result.structured_content or {}).get("ref")
-            await self.audit_quietly(phase, "internal_error", plan, error={"error": "internal_error", "ref": ref})
-            return result
+            note = await self.audit_quietly(phase, failure.code, plan, error=failure.error)
+            return with_note(failure.result, note)
 
     async def issue(self, plan: Plan, status: WriteStatus, message: str | None = None) -> CallToolResult:
         """A fresh token for `plan` (status confirmation_required or stale); audited before it is returned."""
@@ -500,18 +510,10 @@ class WriteCall:
 
     async def rebuild_failed(self, plan: Plan, cause: BaseException) -> CallToolResult:
         """The plan could not be rebuilt at confirmation time: nothing was sent; audited as rejected."""
-        known = known_error(cause)
-        if known is None:
-            result = internal_error_result(self.spec.name, cause)
-            error: dict[str, Any] = {"error": "internal_error", "ref": (result.structured_content or {}).get("ref")}
-        else:
-            # Same code and next step (e.g. wait for a busy hosting), told that nothing was sent.
-            refused = replace(known, description=f"{STALE_REBUILD_MESSAGE}: {known.description}")
-            result, error = error_result(refused), refused.to_dict()
-        note = await self.audit_quietly("rejected", "stale_rebuild_failed", plan, error=error)
-        if note:
-            result.content.append(TextContent(type="text", text=note.strip()))
-        return result
+        # A known error keeps its code and next step (e.g. wait for a busy hosting), told that nothing was sent.
+        failure = failure_result(self.spec.name, cause, prefix=STALE_REBUILD_MESSAGE)
+        note = await self.audit_quietly("rejected", "stale_rebuild_failed", plan, error=failure.error)
+        return with_note(failure.result, note)
 
     async def report(self, plan: Plan, report: ApplyReport, recorded: dict[str, str]) -> CallToolResult:
         history_id = recorded.get("id")
