@@ -35,7 +35,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from infomaniak_mcp.domain.dns_records import canonical_target
+from infomaniak_mcp.domain.dns_records import RecordProblem, check_zone_rules, same_record
 from infomaniak_mcp.safety.plan import AppliedStep, DiffEntry, Plan, Risk, Step, canonical_json, fingerprint
 
 
@@ -211,25 +211,47 @@ def _id(record: Any) -> Any:
     return record.get("id") if isinstance(record, Mapping) else None
 
 
+@dataclass(frozen=True)
+class _AtName:
+    """A record in the shape `check_zone_rules` reads."""
+
+    source: str
+    type: str
+    target: str
+
+
+def _at_name(record: Mapping[str, Any]) -> _AtName:
+    return _AtName(str(record.get("source", "")).lower(), str(record.get("type", "")), str(record.get("target", "")))
+
+
+def _cannot_stand_together(a: _AtName, b: _AtName) -> bool:
+    try:
+        check_zone_rules([a, b])
+    except RecordProblem:
+        return True
+    return False
+
+
 def _name_taken(deleted: Any, gone: RecordGone) -> str | None:
-    """Why re-creating `deleted` would collide with the zone now (None: its place is free)."""
+    """Why re-creating `deleted` would collide with the zone now (None: its place is free).
+
+    The DNS rules are `check_zone_rules` (a CNAME must be alone at its name, no record twice); the
+    first record now at that name that breaks them next to the deleted one took its place."""
     if not isinstance(deleted, Mapping):
         return None
-    source, rtype = str(deleted.get("source", "")).lower(), str(deleted.get("type", ""))
-    target = canonical_target(rtype, str(deleted.get("target", "")))
-    there = [r for r in gone.records if str(r.get("source", "")).lower() == source]
-    name = "the apex" if source == "." else repr(source)
-    for r in there:
-        if r.get("type") == rtype and canonical_target(rtype, str(r.get("target", ""))) == target:
-            return (f"an identical record {_describe(r)} was created again since (id {r.get('id')}): "
-                    "re-creating the deleted one would duplicate it")
-    cname = next((r for r in there if r.get("type") == "CNAME"), None)
-    if cname is not None:
-        return f"a CNAME now stands at {name} ({_describe(cname)}, id {cname.get('id')}): it must be alone there"
-    if rtype == "CNAME" and there:
-        types = ", ".join(sorted({str(r.get("type")) for r in there}))
-        return f"{name} now has other records ({types}): the deleted CNAME cannot stand next to them"
-    return None
+    back = _at_name(deleted)
+    there = [r for r in gone.records if _at_name(r).source == back.source]
+    taken = next((r for r in there if _cannot_stand_together(_at_name(r), back)), None)
+    if taken is None:
+        return None
+    name = "the apex" if back.source == "." else repr(back.source)
+    if same_record(_at_name(taken), back):
+        return (f"an identical record {_describe(taken)} was created again since (id {taken.get('id')}): "
+                "re-creating the deleted one would duplicate it")
+    if taken.get("type") == "CNAME":
+        return f"a CNAME now stands at {name} ({_describe(taken)}, id {taken.get('id')}): it must be alone there"
+    types = ", ".join(sorted({str(r.get("type")) for r in there}))
+    return f"{name} now has other records ({types}): the deleted CNAME cannot stand next to them"
 
 
 def dns_zone_resource(zone: str) -> str:

@@ -43,6 +43,10 @@ def gone(*records: dict[str, Any]) -> RecordGone:
 def test_a_free_name_allows_the_undo() -> None:
     other_a = {**A_WWW, "id": 50, "target": "192.0.2.9"}  # another address at www: no conflict
     assert drift_reasons([deleted(A_WWW)], {deleted(A_WWW).resource: gone(MX, other_a)}) == []
+    elsewhere = {"id": 51, "source": "cdn", "type": "CNAME", "target": "www.example.ch", "ttl": 60}
+    txt_twice = [{"id": i, "source": "t", "type": "TXT", "target": "x", "ttl": 60} for i in (52, 53)]
+    # only the records at the deleted one's name count, even when the rest of the zone breaks the rules
+    assert drift_reasons([deleted(A_WWW)], {deleted(A_WWW).resource: gone(elsewhere, *txt_twice)}) == []
     assert drift_reasons([deleted(A_WWW)], {deleted(A_WWW).resource: None}) == []  # nothing known: as before
 
 
@@ -57,6 +61,11 @@ def test_a_free_name_allows_the_undo() -> None:
         (CNAME_OLD, [{"id": 99, "source": "old", "type": "CNAME", "target": "elsewhere.example.net", "ttl": 300}],
          "a CNAME now stands at 'old'"),
         ({**MX, "target": "10 MX.example.ch."}, [MX], "an identical record . MX 10 mx.example.ch"),
+        (CNAME_OLD, [{**CNAME_OLD, "id": 99, "source": "OLD", "target": "WWW.example.ch."}],
+         "an identical record OLD CNAME WWW.example.ch."),
+        ({"id": 44, "source": ".", "type": "TXT", "target": '"v=spf1 -all"', "ttl": 60},
+         [MX, {"id": 99, "source": ".", "type": "TXT", "target": "v=spf1 -all", "ttl": 300}],
+         "an identical record . TXT v=spf1 -all"),
     ],
 )
 def test_a_taken_name_refuses_with_the_reason(record: dict[str, Any], zone_now: list[dict[str, Any]],
