@@ -4,7 +4,8 @@
   `"<code>: <description> — Next step: <next step>"` and whose `structuredContent` is
   `error.to_dict()` (the SDK client never validates an error result against the output schema).
 - An exception group (from an `anyio` task group: concurrent fetches) is flattened: its first
-  `InfomaniakError` leaf is mapped as above (`known_error`), so a failed fetch keeps its code.
+  `InfomaniakError` leaf is mapped as above (`known_error`), so a failed fetch keeps its code; a
+  task that crashed beside it is logged (error level, redacted), not reported.
 - The SDK's argument validation failure (`ValidationError`) → `invalid_argument` naming each
   field (`invalid_arguments_error`), when the SDK refuses a call's arguments (`InfomaniakServer.call_tool`).
 - Anything else → masked: `"internal_error: internal error, see server log, ref <ref>"`; the
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar, NamedTuple
 
@@ -38,16 +40,30 @@ class ReadOnlyModeError(InfomaniakError):
     )
 
 
-def known_error(exc: BaseException) -> InfomaniakError | None:
-    """`exc` itself when it is an `InfomaniakError`, else the first one inside (nested) exception groups."""
-    if isinstance(exc, InfomaniakError):
-        return exc
+def _leaves(exc: BaseException) -> Iterator[BaseException]:
     if isinstance(exc, BaseExceptionGroup):
-        for leaf in exc.exceptions:
-            found = known_error(leaf)
-            if found is not None:
-                return found
-    return None
+        for inner in exc.exceptions:
+            yield from _leaves(inner)
+    else:
+        yield exc
+
+
+def known_error(exc: BaseException, *, tool: str = "") -> InfomaniakError | None:
+    """`exc` itself when it is an `InfomaniakError`, else the first one inside (nested) exception groups.
+
+    The group's other leaves that are not `InfomaniakError` (a task that crashed beside a failed
+    fetch) are logged at error level with their traceback (redacted by the log handler): the
+    answer names the known error only, the crash is not lost.
+    """
+    leaves = list(_leaves(exc))
+    known = next((leaf for leaf in leaves if isinstance(leaf, InfomaniakError)), None)
+    if known is not None:
+        for leaf in leaves:
+            if not isinstance(leaf, InfomaniakError):
+                logger.error(
+                    "tool %s: an unexpected %s failed beside %s", tool, type(leaf).__name__, known.code, exc_info=leaf
+                )
+    return known
 
 
 def invalid_arguments_error(exc: ValidationError) -> InvalidArgumentError:
@@ -116,7 +132,7 @@ class Failure(NamedTuple):
 def failure_result(tool: str, exc: BaseException, *, prefix: str = "") -> Failure:
     """The answer to a tool call that raised `exc`: a known error (first `InfomaniakError`, also inside
     an exception group; `prefix` goes before its description) as is, anything else masked under a ref."""
-    known = known_error(exc)
+    known = known_error(exc, tool=tool)
     if known is None:
         result = internal_error_result(tool, exc)
         ref = (result.structured_content or {})["ref"]
