@@ -193,10 +193,10 @@ def _linked(products: list[Product], name: str) -> list[str]:
     return sorted(out)
 
 
-async def delegation(ctx: ToolContext, name: str, servers: DnsServers | None = None) -> tuple[list[str], str | None]:
+async def delegation(ctx: ToolContext, name: str) -> tuple[list[str], str | None]:
     """The domain's NS as public resolvers answer now, or ([], why not)."""
     try:
-        servers = servers or await dns_servers(ctx)
+        servers = await dns_servers(ctx)
     except InfomaniakError as error:
         return [], f"nameservers not checked in DNS: {error.description}"
     return await _ns_in_dns(servers, name)
