@@ -63,6 +63,24 @@ async def _domains(api: InfomaniakApi) -> None:
     await api.domain.check_dnssec(ZONE)
 
 
+async def _domain_writes(api: InfomaniakApi) -> None:
+    await api.domain.enable_dnssec("alpage-shop.ch")
+    await api.domain.disable_dnssec(ZONE)
+    await api.domain.update_nameservers(
+        "alpage-shop.ch", nameservers=["ns1.example.net", "ns2.example.net"], verify_ns_availability=False
+    )
+
+
+async def _record_with_description(api: InfomaniakApi) -> None:
+    records = await api.dns.list_records(ZONE)
+    await api.dns.get_record(ZONE, records.items[0].id, with_description=True)
+
+
+async def _mailboxes(api: InfomaniakApi) -> None:
+    hosting = (await api.mail.list_mail_hostings()).items[0].id
+    await api.mail.list_mailboxes(hosting, search="i")
+
+
 CALLS: dict[str, Call] = {
     "accounts and products": _products,
     "profile": lambda api: api.core.get_profile(),
@@ -72,6 +90,9 @@ CALLS: dict[str, Call] = {
     "records with description": lambda api: api.dns.list_records(ZONE, with_description=True),
     "record round trip": _dns_round_trip,
     "domain zones and dnssec": _domains,
+    "dnssec and nameservers": _domain_writes,
+    "record with description": _record_with_description,
+    "mailboxes": _mailboxes,
     "drives": _drives,
     "mail hostings": lambda api: api.mail.list_mail_hostings(),
 }
@@ -130,6 +151,10 @@ async def test_the_calls_cover_every_documented_operation_the_client_uses(
         ("DELETE", "/2/zones/{zone}/records/{record}"),
         ("GET", "/2/domains/{domain}/zones"),
         ("GET", "/2/domains/{domain}/dnssec/check"),
+        ("POST", "/2/domains/{domain}/dnssec/enable"),
+        ("POST", "/2/domains/{domain}/dnssec/disable"),
+        ("PUT", "/2/domains/{domain}/nameservers"),
+        ("GET", "/1/mail_hostings/{mail_hosting_id}/mailboxes"),
         ("GET", "/2/drive"),
     }
     assert expected <= documented_used, sorted(expected - documented_used)
