@@ -14,6 +14,7 @@ tasks, sessions… everything but the clock object), so "unchanged" really means
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -128,6 +129,20 @@ def refused(result: Any, reason: str) -> None:
     assert content["error"] == "confirmation_refused", content
     assert content["reason"] == reason, content
     assert "imc_" not in text_of(result)  # a refusal never echoes a token
+
+
+def flip_token(token: str, index: int) -> str:
+    """`token` with the character at `index` (after the prefix) changed: a signature that no longer matches."""
+    body = token[len(TOKEN_PREFIX):]
+    char = body[index]
+    return TOKEN_PREFIX + body[:index] + ("A" if char != "A" else "B") + body[index + 1 :]
+
+
+def forge_token(token: str) -> str:
+    """`token` with the same payload and a made-up signature."""
+    raw = base64.urlsafe_b64decode(token[len(TOKEN_PREFIX):] + "==")
+    forged = raw[:-32] + bytes(32)
+    return TOKEN_PREFIX + base64.urlsafe_b64encode(forged).rstrip(b"=").decode()
 
 
 async def plan_and_apply(client: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:

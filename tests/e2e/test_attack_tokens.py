@@ -7,7 +7,6 @@ tool + canonical arguments + principal, signed (HMAC), expire, and are single us
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,8 @@ from e2e_writes_support import (
     WriteBench,
     apply_one_token_concurrently,
     connect_writes,
+    flip_token,
+    forge_token,
     misuse_a_token,
     plan,
     refused,
@@ -100,24 +101,12 @@ async def test_token_of_another_tool(tmp_path: Path) -> None:
     assert bench.state_dump() == before
 
 
-def _flip(token: str, index: int) -> str:
-    body = token[len(TOKEN_PREFIX):]
-    char = body[index]
-    return TOKEN_PREFIX + body[:index] + ("A" if char != "A" else "B") + body[index + 1 :]
-
-
-def _forged(token: str) -> str:
-    raw = base64.urlsafe_b64decode(token[len(TOKEN_PREFIX):] + "==")
-    forged = raw[:-32] + bytes(32)  # same payload, made-up signature
-    return TOKEN_PREFIX + base64.urlsafe_b64encode(forged).rstrip(b"=").decode()
-
-
 @pytest.mark.parametrize(
     ("mangle", "reason"),
     [
-        (lambda t: _forged(t), "bad_signature"),
-        (lambda t: _flip(t, 20), "bad_signature"),  # payload altered (expiry / binding)
-        (lambda t: _flip(t, 5), "bad_signature"),  # token id altered
+        (forge_token, "bad_signature"),
+        (lambda t: flip_token(t, 20), "bad_signature"),  # payload altered (expiry / binding)
+        (lambda t: flip_token(t, 5), "bad_signature"),  # token id altered
         (lambda t: t[:-10], "malformed"),  # truncated
         (lambda t: t[: len(TOKEN_PREFIX) + 8], "malformed"),
         (lambda t: t + "AAAA", "malformed"),

@@ -19,12 +19,13 @@ from e2e_writes_support import (
     WriteBench,
     apply_one_token_concurrently,
     connect_writes,
+    flip_token,
+    forge_token,
     misuse_a_token,
     plan,
     refused,
     structured,
 )
-from test_attack_tokens import _flip, _forged
 
 from infomaniak_mcp.safety.tokens import TOKEN_PREFIX
 from infomaniak_mcp.server.registry import select_tools
@@ -127,9 +128,9 @@ async def test_a_plan_alone_changes_nothing_and_a_stale_state_is_caught(tmp_path
 @pytest.mark.parametrize(
     ("mangle", "reason"),
     [
-        (_forged, "bad_signature"),
-        (lambda t: _flip(t, 20), "bad_signature"),
-        (lambda t: _flip(t, 5), "bad_signature"),
+        (forge_token, "bad_signature"),
+        (lambda t: flip_token(t, 20), "bad_signature"),
+        (lambda t: flip_token(t, 5), "bad_signature"),
         (lambda t: t[:-10], "malformed"),
         (lambda t: t[: len(TOKEN_PREFIX) + 8], "malformed"),
         (lambda t: t + "AAAA", "malformed"),
