@@ -12,8 +12,10 @@ manager mirrors them.
 
 One operation at a time per hosting: a write on a hosting whose `has_operation_in_progress` is
 set (or whose internal `_busy_until` is later than the clock) answers 409
-`operation_in_progress`; a locked hosting refuses writes with 403 `product_locked` (not
-evidenced; the Manager refuses changes on locked products). `ensure_writable` is the check,
+`operation_in_progress` — a GUESS: the flag is observed (HM) but no source shows how a busy
+hosting refuses a write; facts §2 only list 409 as `object_already_exists` / `conflict`. A locked
+hosting refuses writes with 403 `product_locked` (not evidenced either; the Manager refuses
+changes on locked products). `ensure_writable` is the check,
 shared with the manager routes; with `_busy_after_write` a hosting stays busy for a while after
 each accepted write (durations: the task itself finishes at once). Passwords are never stored:
 users keep `_password_sha256` (internal, never rendered) so tests can check which password the
@@ -77,6 +79,9 @@ def is_busy(state: SandboxState, hosting: JSON) -> bool:
 def ensure_writable(request: Request, hosting: JSON) -> None:
     """Refuse a write on a locked hosting (403) or one with an operation in progress (409).
 
+    Both codes are sandbox guesses (module docstring): 409 `operation_in_progress` is not in the
+    facts, whose 409 codes are `object_already_exists` / `conflict`.
+
     Handlers call it once the request is valid, just before changing the state: the write is then
     accepted, and when the hosting has `_busy_after_write` (seconds; internal, set by tests) it
     stays busy that long, the way a real hosting is while a change propagates.
@@ -85,6 +90,7 @@ def ensure_writable(request: Request, hosting: JSON) -> None:
         raise ApiError(403, "product_locked", "This product is locked; no change is possible")
     state = state_of(request)
     if is_busy(state, hosting):
+        # guessed code (not in facts §2); the client's retry_when_busy keys on it
         raise ApiError(409, "operation_in_progress", "An operation is already in progress on this hosting")
     if hosting.get("_busy_after_write"):
         hosting["_busy_until"] = state.clock.now() + int(hosting["_busy_after_write"])
