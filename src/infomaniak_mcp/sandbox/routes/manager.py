@@ -4,9 +4,11 @@ Cookie `SASESSION` + header `X-XSRF-TOKEN` (see auth.py); Bearer is not accepted
 routes below, every public route is also served under `/proxy` with the session (the manager
 proxies the API), which is how the manager creates sites and databases for real (hosting.py).
 
-Writes on a hosting follow `hosting.ensure_writable` (403 locked, 409 `operation_in_progress`).
+Writes on a hosting follow `hosting.ensure_writable` (403 locked, 409 `operation_in_progress`: both guesses).
 Database-user create/delete are not evidenced anywhere (shaped on the databases routes); their
-PATCH and the FTP-user PATCH follow the peer inventory (HM): the PATCH `permissions` object lists
+PATCH and the FTP-user PATCH are not in the facts either: they follow MG's tool inventory
+(`shared/reference/peer-tools-infomaniak-mcp-agent.json`, from `src/tools/databases.ts` and
+`src/tools/ftp-users.ts` of Mogacode-ma/infomaniak-mcp-agent): the PATCH `permissions` object lists
 EVERY database the user keeps (a database left out loses the user's access).
 """
 
@@ -237,7 +239,7 @@ async def node_aliases(request: Request) -> Response:
                       "is_protected": True, "is_preview": True}])
 
 
-# ---- database users (create/delete: not evidenced; PATCH: peer HM) ------------------------------
+# ---- database users (create/delete: not evidenced; PATCH: MG inventory, not in facts) -------------
 def _rights(raw: Any, attribute: str) -> JSON:
     if not isinstance(raw, dict):
         raise validation_failed(rule("validation_rule_array", attribute, f"The {attribute} must be an object."))
@@ -303,7 +305,7 @@ async def create_database_user(request: Request) -> Response:
     return ok(public(user))
 
 
-@routes.patch("/proxy/1/web_hostings/{hosting_id}/database_users/{user_name}", scope=None)  # peer HM
+@routes.patch("/proxy/1/web_hostings/{hosting_id}/database_users/{user_name}", scope=None)  # MG inventory
 async def update_database_user(request: Request) -> Response:
     hosting = hosting_of(request)
     user = _db_user(request, hosting)
@@ -330,7 +332,7 @@ async def delete_database_user(request: Request) -> Response:
     return ok(True)
 
 
-# ---- FTP/SSH users: PATCH (peer HM: full login in the path, short login in the body) -------------
+# ---- FTP/SSH users: PATCH (MG inventory, not in facts: full login in the path, short in the body) --
 @routes.patch("/proxy/1/web_hostings/{hosting_id}/users/{login}", scope=None)
 async def update_ftp_user(request: Request) -> Response:
     hosting = hosting_of(request)
