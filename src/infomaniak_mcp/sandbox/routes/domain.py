@@ -43,7 +43,12 @@ def dns_managed(domain: JSON) -> bool:
 
 
 def v1_view(domain: JSON) -> JSON:
-    """`GET /1/domain/{name}` flags (HM DomainSchema, facts §7.6); `is_idn`/`puny_code` follow the name."""
+    """`GET /1/domain/{name}` flags (HM DomainSchema, facts §7.6); `is_idn`/`puny_code` follow the name.
+
+    Facts only show a non-IDN domain (`is_idn: false, puny_code: null`). For an IDN the sandbox
+    GUESSES `puny_code` = the stored (already `xn--`) name; the real value may be the Unicode form
+    or something else entirely.
+    """
     idn = any(label.startswith("xn--") for label in domain["name"].split("."))
     return {
         "id": domain["id"],
@@ -60,7 +65,7 @@ def v1_view(domain: JSON) -> JSON:
         "is_part_of_ksuite": False,
         "is_premium": domain["is_premium"],
         "is_idn": idn,
-        "puny_code": domain["name"] if idn else None,
+        "puny_code": domain["name"] if idn else None,  # IDN shape guessed (docstring)
     }
 
 
