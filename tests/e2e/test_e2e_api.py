@@ -20,6 +20,7 @@ from e2e_support import connect, text_of
 from e2e_writes_support import Elicitor, FakeWallClock, connect_writes, structured
 from mcp import Client
 
+from infomaniak_mcp.api._http import ApiHttp
 from infomaniak_mcp.api.client import InfomaniakApi
 from infomaniak_mcp.api.ratelimit import RateLimiter
 from infomaniak_mcp.config import Settings
@@ -393,7 +394,16 @@ async def test_kchat_lists_come_complete_across_mattermost_pages(
         one_request = [dict(e.query) for e in bench.sent_since(mark)]
         monkeypatch.setattr(describe, "MATTERMOST_PAGE_SIZE", 50)
         mark = len(bench.recorder)
+        clients: list[str] = []
+        derive = ApiHttp.derive
+
+        def counted(self: ApiHttp, cls: type[ApiHttp], base_url: str) -> ApiHttp:
+            clients.append(base_url)
+            return derive(self, cls, base_url)
+
+        monkeypatch.setattr(ApiHttp, "derive", counted)
         paged = structured(await client.call_tool("api_call", args))
+        monkeypatch.setattr(ApiHttp, "derive", derive)
         pages = [(e.query["page"], e.query["per_page"]) for e in bench.sent_since(mark)]
         capped = structured(await client.call_tool("api_call", {**args, "max_items": 70}))
         asked = structured(await client.call_tool("api_call", {**args, "query": {"page": 1, "per_page": 100}}))
@@ -402,6 +412,7 @@ async def test_kchat_lists_come_complete_across_mattermost_pages(
     assert one_request == [{"page": ["0"], "per_page": ["200"]}]
     assert len({json.dumps(item, sort_keys=True) for item in whole["data"]}) == KCHAT_LIST_SIZE  # no page twice
     assert pages == [(["0"], ["50"]), (["1"], ["50"]), (["2"], ["50"])]
+    assert len(clients) == 1  # one client to the team's host for the whole walk
     assert paged["data"] == whole["data"]
     assert (capped["count"], capped["truncated"]) == (70, True)
     assert asked["count"] == KCHAT_LIST_SIZE - 100  # explicit paging: that page only

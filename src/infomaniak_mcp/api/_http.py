@@ -64,7 +64,7 @@ PERMANENT_SERVER_ERRORS: dict[str, str] = {
     ),
 }
 REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
-PageStyle = Literal["page", "offset", "cursor"]
+PageStyle = Literal["page", "offset", "cursor", "mattermost"]
 Params = Mapping[str, Any]
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -434,6 +434,7 @@ class HttpCore:
         model: type[M],
         style: PageStyle = "page",
         page_size: int = 100,
+        size_param: str = "per_page",
         max_items: int = 5000,
         max_requests: int = 100,
     ) -> Paged[M]: ...
@@ -447,6 +448,7 @@ class HttpCore:
         model: None = None,
         style: PageStyle = "page",
         page_size: int = 100,
+        size_param: str = "per_page",
         max_items: int = 5000,
         max_requests: int = 100,
     ) -> Paged[Any]: ...
@@ -459,16 +461,19 @@ class HttpCore:
         model: type[M] | None = None,
         style: PageStyle = "page",
         page_size: int = 100,
+        size_param: str = "per_page",
         max_items: int = 5000,
         max_requests: int = 100,
     ) -> Paged[M] | Paged[Any]:
         """Fetch every item of a list route, up to `max_items` items and `max_requests` requests.
 
-        Styles: `page` sends `page`/`per_page` and reads `pages`/`total`; `offset` sends
-        `limit`/`skip`; `cursor` sends `limit` and re-sends `cursor` while `has_more`. The walk
-        stops on an empty page, on a page identical to the previous one (a route that ignores
-        paging), on a repeated cursor, and at the caps; `truncated` says a cap (or a paging
-        fault) left items unfetched.
+        Styles: `page` sends `page` (from 1) and `size_param` (`per_page`) and reads `pages`/`total`;
+        `offset` sends `limit`/`skip`; `cursor` sends `limit` and re-sends `cursor` while `has_more`;
+        `mattermost` (kChat: a plain JSON list, no envelope) sends `page` from 0 and `size_param`
+        (`per_page`, `pageSize` on a few routes) and stops on a short page. The walk stops on an
+        empty page, on a page identical to the previous one (a route that ignores paging), on a
+        repeated cursor, and at the caps; `truncated` says a cap (or a paging fault) left items
+        unfetched.
         """
         if page_size < 1 or max_items < 1 or max_requests < 1:
             raise ValueError("page_size, max_items and max_requests must be positive")
@@ -477,14 +482,14 @@ class HttpCore:
         total: int | None = None
         truncated = False
         requests = 0
-        page, skip, cursor = 1, 0, None
+        page, skip, cursor = (0 if style == "mattermost" else 1), 0, None
         previous: list[Any] | None = None
         while True:
             if requests >= max_requests:
                 truncated = True
                 break
-            if style == "page":
-                query = {**base, "page": page, "per_page": page_size}
+            if style in ("page", "mattermost"):
+                query = {**base, "page": page, size_param: page_size}
             elif style == "offset":
                 query = {**base, "limit": page_size, "skip": skip}
             else:
@@ -516,7 +521,7 @@ class HttpCore:
                 break
             if not more:
                 break
-            if style == "page":
+            if style in ("page", "mattermost"):
                 page += 1
             elif style == "offset":
                 skip += len(batch)
@@ -544,6 +549,8 @@ class HttpCore:
     ) -> bool:
         if style == "cursor":
             return bool(response.has_more)
+        if style == "mattermost":  # no total, no page count: a short page is the last
+            return len(batch) >= page_size
         if style == "page" and response.pages is not None:
             return page < response.pages
         if total is not None:

@@ -7,7 +7,7 @@
 - `api_call`: run a documented GET. The call is validated against the spec before anything is
   sent (`spec/validate.py`: unknown path, missing or mistyped parameter, value outside an enum →
   `invalid_argument` naming the field and the allowed values); lists are fetched page by page like
-  curated tools (`ApiHttp.paginate`) up to a cap.
+  curated tools (`ApiHttp.paginate`, kChat's Mattermost pages included) up to a cap.
 - `api_call_write`: POST/PUT/PATCH/DELETE through the safe-writes engine (docs/writing-tools.md):
   the body validates the call the same way and returns a `Plan` showing the exact request and,
   when a GET documents the same path, the target's current state and a diff. Nothing is sent
@@ -24,6 +24,8 @@ token, limiter and transport.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -63,7 +65,7 @@ MAX_AFTER_CHARS = 4_000
 MAX_BODY_SHOWN = 2_000
 PAGING_PARAMS = PAGING_NAMES | {"return"}
 MAX_PAGES = 50
-"""Hard cap on the pages one Mattermost list walk requests (besides `max_items`)."""
+"""Hard cap on the pages one Mattermost (kChat) list walk requests (besides `max_items`)."""
 RISKY_WORDS = ("delete", "remove", "cancel", "terminate", "destroy", "purge", "reset", "wipe", "empty", "revoke")
 
 Product = Literal[
@@ -122,41 +124,26 @@ def _needs_raw(op: Operation) -> bool:
     return not response_shape(load_spec(), op).enveloped
 
 
-async def send(
-    api: InfomaniakApi, op: Operation, method: str, path: str, query: dict[str, Any], body: Any, team: str | None
-) -> ApiResponse:
-    """One request (retry policy, limiter and errors of `ApiHttp`)."""
-    json_body = body if method != "GET" else None
+@asynccontextmanager
+async def http_for(api: InfomaniakApi, op: Operation, team: str | None) -> AsyncIterator[ApiHttp]:
+    """The client that reaches `op`: `api.http`, or one `RawHttp` for kChat's team host / answers outside
+    the envelope (closed on exit)."""
     if not _needs_raw(op):
-        return await api.http.request(method, path, params=query, json=json_body)
-    base = kchat_base_url(api.http.base_url, team or "") if op.is_kchat else api.http.base_url
-    raw = _raw_http(api, base)
+        yield api.http
+        return
+    raw = _raw_http(api, kchat_base_url(api.http.base_url, team or "") if op.is_kchat else api.http.base_url)
     try:
-        return await raw.request(method, path, params=query, json=json_body)
+        yield raw
     finally:
         await raw.aclose()
 
 
-async def mattermost_pages(
-    api: InfomaniakApi, op: Operation, call: PreparedCall, page_size: int, max_items: int
-) -> tuple[Any, bool]:
-    """Every page of a kChat list: `page` from 0 with `per_page` items, until a short page (or the caps).
-
-    Returns (items, truncated); an answer that is not a list is returned as is.
-    """
-    size_name = mattermost_size_param(op) or "per_page"
-    items: list[Any] = []
-    for page in range(MAX_PAGES):
-        query = {**call.query, "page": str(page), size_name: str(page_size)}
-        response = await send(api, op, "GET", call.path, query, None, call.team)
-        if not isinstance(response.data, list):
-            return response.data, False
-        items.extend(response.data)
-        if len(items) > max_items:
-            return items[:max_items], True
-        if len(response.data) < page_size:
-            return items, False
-    return items, True
+async def send(
+    api: InfomaniakApi, op: Operation, method: str, path: str, query: dict[str, Any], body: Any, team: str | None
+) -> ApiResponse:
+    """One request (retry policy, limiter and errors of `ApiHttp`)."""
+    async with http_for(api, op, team) as http:
+        return await http.request(method, path, params=query, json=body if method != "GET" else None)
 
 
 # ---- shared helpers ----------------------------------------------------------------------------------
@@ -437,12 +424,14 @@ async def api_call(
     if style is None or paging_given:
         response = await send(ctx.api, op, "GET", call.path, call.query, None, call.team)
         data, total = response.data, response.total
-    elif style == "mattermost":
-        data, truncated = await mattermost_pages(ctx.api, op, call, max_page_size(op, style), max_items)
-    else:
-        page = await ctx.api.http.paginate(
-            call.path, call.query, style=style, page_size=max_page_size(op, style), max_items=max_items
-        )
+    else:  # one client for the whole walk (kChat: the team's host, plain JSON pages)
+        kchat = style == "mattermost"
+        async with http_for(ctx.api, op, call.team) as http:
+            page = await http.paginate(
+                call.path, call.query, style=style, page_size=max_page_size(op, style), max_items=max_items,
+                size_param=(mattermost_size_param(op) if kchat else None) or "per_page",
+                max_requests=MAX_PAGES if kchat else 100,
+            )
         data = page.items
         total, truncated = page.total, page.truncated
     if isinstance(data, list):

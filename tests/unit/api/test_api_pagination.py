@@ -1,4 +1,4 @@
-"""Auto-pagination: page, offset and cursor styles, the hard caps, and paging faults."""
+"""Auto-pagination: page, offset, cursor and Mattermost styles, the hard caps, and paging faults."""
 
 from __future__ import annotations
 
@@ -163,6 +163,61 @@ async def test_has_more_without_cursor_stops(make_http: HarnessFactory) -> None:
     assert len(paged) == 5
     assert paged.truncated is True
     assert paged.requests == 1
+
+
+class Mattermost:
+    """A kChat list: `page` from 0 and a page-size parameter, no total and no page count."""
+
+    def __init__(self, n: int, *, size_param: str = "per_page", ignore_paging: bool = False) -> None:
+        self.items = _items(1, n)
+        self.size_param = size_param
+        self.ignore_paging = ignore_paging
+        self.calls: list[dict[str, str]] = []
+
+    async def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        q = dict(request.url.params)
+        self.calls.append(q)
+        size = int(q.get(self.size_param, "60"))
+        page = 0 if self.ignore_paging else int(q["page"])
+        return reply(200, envelope(self.items[page * size : (page + 1) * size]))
+
+
+async def test_mattermost_style_counts_pages_from_zero_and_stops_on_a_short_page(make_http: HarnessFactory) -> None:
+    server = Mattermost(130, size_param="pageSize")
+    harness = make_http(server)
+    paged = await harness.http.paginate(
+        "/api/v4/users", {"in_team": "t1"}, style="mattermost", page_size=50, size_param="pageSize"
+    )
+    assert [item["id"] for item in paged] == list(range(1, 131))
+    assert (paged.total, paged.truncated, paged.requests) == (130, False, 3)
+    assert [(c["page"], c["pageSize"], c["in_team"]) for c in server.calls] == [
+        ("0", "50", "t1"), ("1", "50", "t1"), ("2", "50", "t1"),
+    ]
+    assert all("per_page" not in c for c in server.calls)
+
+
+async def test_mattermost_style_full_last_page_costs_one_empty_page(make_http: HarnessFactory) -> None:
+    server = Mattermost(100)
+    paged = await make_http(server).http.paginate("/api/v4/channels", style="mattermost", page_size=50)
+    assert (len(paged), paged.truncated, paged.requests) == (100, False, 3)
+    assert [c["per_page"] for c in server.calls] == ["50", "50", "50"]
+
+
+async def test_mattermost_route_ignoring_paging_stops_on_the_repeated_page(make_http: HarnessFactory) -> None:
+    server = Mattermost(300, ignore_paging=True)
+    paged = await make_http(server).http.paginate("/api/v4/channels", style="mattermost", page_size=50)
+    assert [item["id"] for item in paged] == list(range(1, 51))  # no page twice
+    assert paged.truncated is True
+    assert len(server.calls) == 2
+
+
+async def test_mattermost_style_caps(make_http: HarnessFactory) -> None:
+    paged = await make_http(Mattermost(300)).http.paginate("/x", style="mattermost", page_size=50, max_items=70)
+    assert (len(paged), paged.truncated, paged.requests) == (70, True, 2)
+    server = Mattermost(300)
+    paged = await make_http(server).http.paginate("/x", style="mattermost", page_size=50, max_requests=3)
+    assert (len(paged), paged.truncated, paged.requests) == (150, True, 3)
+    assert [c["page"] for c in server.calls] == ["0", "1", "2"]
 
 
 async def test_non_list_data_is_a_bad_response(make_http: HarnessFactory) -> None:
