@@ -11,6 +11,11 @@ The front door (`FrontDoor`, pure ASGI) runs for every request, in this order: r
 `X-HTTP-METHOD-OVERRIDE` / `_method` (facts §1, DEV), faults, authentication (401/419),
 rate limit (429), routing (unknown route or method → 404 `method_not_found`), scope check
 (403), handler; then XSRF rotation cookies, `X-Request-Id` on every response, and recording.
+
+kChat paths (`/api/v4/...`) answer plain Mattermost JSON, so every error there — whoever raises
+it: front door (401, 429, faults), scope check (403), unknown route (404), handlers — is a
+Mattermost `AppError` `{status_code, id, message, request_id}` without the envelope (facts §2;
+`error_response` is the one place that decides).
 """
 
 from __future__ import annotations
@@ -44,21 +49,50 @@ logger = logging.getLogger(__name__)
 XSRF_COOKIE = "MANAGER-XSRF-TOKEN"
 MALFORMED_BODY = b'{"result":"success","data":[{"id":1,"name":"sandbox'
 _SERVER_ERROR_CODES = {502: "bad_gateway", 503: "service_unavailable", 504: "gateway_timeout"}
+KCHAT_PREFIX = "/api/v4/"
+# Mattermost AppError ids by status (401/403/404 are Mattermost's own generic ids; the 429 one is
+# a guess: stock Mattermost answers "limit exceeded" in plain text, the spec says AppError).
+_APP_ERROR_IDS = {
+    400: "api.context.invalid_param.app_error",
+    401: "api.context.session_expired.app_error",
+    403: "api.context.permissions.app_error",
+    404: "api.context.404.app_error",
+    429: "api.context.rate_limit.app_error",
+}
+
+
+def is_kchat(path: str) -> bool:
+    return path.startswith(KCHAT_PREFIX) or path == KCHAT_PREFIX.rstrip("/")
+
+
+def error_response(exc: ApiError, path: str, request_id: str | None) -> Response:
+    """`exc` as the surface answers it: the error envelope, or a Mattermost AppError on kChat paths."""
+    if not is_kchat(path):
+        return exc.response()
+    body = {
+        "status_code": exc.status,
+        "id": _APP_ERROR_IDS.get(exc.status, f"api.context.{exc.code}.app_error"),
+        "message": exc.description,
+        "request_id": request_id or "",
+    }
+    return JSONResponse(body, status_code=exc.status, headers=exc.headers)
 
 
 def _xsrf_cookie(value: str) -> str:
     return f"{XSRF_COOKIE}={value}; Path=/; SameSite=Lax"
 
 
-def _fault_response(rule: FaultRule) -> Response:
+def _fault_response(rule: FaultRule, path: str, request_id: str) -> Response:
     if rule.kind == "server_error":
         status = rule.status or 500
         code = _SERVER_ERROR_CODES.get(status, "unexpected_error")
-        return ApiError(status, code, "An unexpected error occurred").response()
+        return error_response(ApiError(status, code, "An unexpected error occurred"), path, request_id)
     if rule.kind == "rate_limit_burst":
-        return ApiError(
-            429, "too_many_request", "Too many request", headers={"Retry-After": str(rule.retry_after)}
-        ).response()
+        return error_response(
+            ApiError(429, "too_many_request", "Too many request", headers={"Retry-After": str(rule.retry_after)}),
+            path,
+            request_id,
+        )
     if rule.kind == "malformed_json":
         return Response(MALFORMED_BODY, status_code=200, media_type="application/json")
     if rule.status == 302:  # html_login
@@ -125,14 +159,14 @@ class FrontDoor:
             return
         if rule is not None:
             exchange = self._exchange(scope, query, headers, body, surface)
-            await self._finish(_fault_response(rule), scope, replay, send, request_id, exchange)
+            await self._finish(_fault_response(rule, path, request_id), scope, replay, send, request_id, exchange)
             return
 
         extra_cookies: list[str] = []
         try:
             ctx = self._authenticate(surface, headers, request_id, extra_cookies)
         except ApiError as exc:
-            response = exc.response()
+            response = error_response(exc, path, request_id)
             for cookie in extra_cookies:
                 response.headers.append("set-cookie", cookie)
             exchange = self._exchange(scope, query, headers, body, surface)
@@ -252,25 +286,25 @@ class FrontDoor:
 
 
 # ---- exception handlers ------------------------------------------------------------------------
+def _request_id(request: Request) -> str | None:
+    ctx = request.scope.get(CTX_KEY)
+    return ctx.request_id if isinstance(ctx, RequestContext) else None
+
+
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return exc.response()
+    return error_response(exc, request.url.path, _request_id(request))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     # unknown path or method on a known path: the API says method_not_found (facts §2)
-    return method_not_found().response()
+    return error_response(method_not_found(), request.url.path, _request_id(request))
 
 
 async def _crash(request: Request, exc: Exception) -> Response:
     logger.error("sandbox handler crashed: %s", type(exc).__name__)
-    return JSONResponse(
-        {
-            "result": "error",
-            "error": {"code": "unexpected_error", "description": "An unexpected error occurred"},
-        },
-        status_code=500,
-    )
+    error = ApiError(500, "unexpected_error", "An unexpected error occurred")
+    return error_response(error, request.url.path, _request_id(request))
 
 
 def create_app(
