@@ -88,11 +88,9 @@ def _fault_response(rule: FaultRule, path: str, request_id: str) -> Response:
         code = _SERVER_ERROR_CODES.get(status, "unexpected_error")
         return error_response(ApiError(status, code, "An unexpected error occurred"), path, request_id)
     if rule.kind == "rate_limit_burst":
-        return error_response(
-            ApiError(429, "too_many_request", "Too many request", headers={"Retry-After": str(rule.retry_after)}),
-            path,
-            request_id,
-        )
+        # Retry-After is a guess (facts §4); `retry_after: null` leaves it out (faults.py)
+        headers = {"Retry-After": str(rule.retry_after)} if rule.retry_after is not None else None
+        return error_response(ApiError(429, "too_many_request", "Too many request", headers=headers), path, request_id)
     if rule.kind == "malformed_json":
         return Response(MALFORMED_BODY, status_code=200, media_type="application/json")
     if rule.status == 302:  # html_login
@@ -195,7 +193,7 @@ class FrontDoor:
             limiter = self.runtime.limiter
             if limiter is not None:
                 retry_after = limiter.acquire(token)
-                if retry_after is not None:
+                if retry_after is not None:  # the Retry-After header is a guess (facts §4, auth.py)
                     raise ApiError(
                         429, "too_many_request", "Too many request", headers={"Retry-After": str(retry_after)}
                     )

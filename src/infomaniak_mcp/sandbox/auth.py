@@ -9,7 +9,9 @@ Public API (facts §1, §4, §10.3-4):
   matching `…:read` (sandbox choice; no source says otherwise). Routes with no scope (async
   tasks) accept any valid token.
 - 60 requests per sliding 60 s window per token → 429 `too_many_request` "Too many request" with
-  `Retry-After` = whole seconds until the oldest request leaves the window. Rejected requests
+  `Retry-After` = whole seconds until the oldest request leaves the window. The header is a
+  GUESS (facts §4: no source shows `Retry-After` on a real 429); the `rate_limit_burst` fault
+  with `retry_after: null` answers without it. Rejected requests
   (401/429) do not count. The window runs on `rate_clock` (real monotonic time by default).
 
 Manager surface `/proxy/...` (facts §1 manager-private, HM `errors.ts`):

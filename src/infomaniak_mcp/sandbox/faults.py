@@ -7,10 +7,15 @@ fires `count` times (None = always). Kinds:
 |-------------------|--------------------------------------------------------------------------|
 | `latency`         | waits `seconds`, then the request continues (several may add up)         |
 | `server_error`    | `status` (default 500) with an error envelope (`unexpected_error`)       |
-| `rate_limit_burst`| 429 `too_many_request` with `Retry-After: retry_after` (count = burst N) |
+| `rate_limit_burst`| 429 `too_many_request` with `Retry-After: retry_after` (count = burst N); |
+|                   | `retry_after: null` sends no header (as every real 429 seen so far)      |
 | `malformed_json`  | 200 `application/json` whose body is a truncated JSON document           |
 | `html_login`      | the manager's HTML login page: `status` 200, or 302 to `/login` (served) |
 | `silent`          | never answers: waits until the client goes away or the task is cancelled |
+
+`Retry-After` on 429 is a sandbox GUESS (facts §4: no source shows the header; it is undocumented),
+kept by default (`retry_after` 1 s) because clients that honour it exist; `retry_after: null`
+exercises the header-less back-off a client needs against the real API.
 
 Latency rules all apply; then the first other matching rule with shots left decides. Faults
 are checked before authentication (they model the network and the front proxies) and never
@@ -49,7 +54,7 @@ class FaultRule:
     count: int | None = None
     seconds: float = 1.0
     status: int | None = None
-    retry_after: int = 1
+    retry_after: int | None = 1  # None: no Retry-After header
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -62,6 +67,8 @@ class FaultRule:
             raise FaultConfigError("html_login status must be 200 or 302")
         if self.kind == "server_error" and self.status is not None and not 500 <= self.status <= 599:
             raise FaultConfigError("server_error status must be 5xx")
+        if self.retry_after is not None and self.retry_after < 0:
+            raise FaultConfigError("retry_after must be >= 0 or null (no Retry-After header)")
         self.method = self.method.upper()
 
     def matches(self, method: str, path: str) -> bool:
@@ -104,7 +111,7 @@ class FaultRule:
                 count=None if raw.get("count") is None else int(raw["count"]),
                 seconds=float(raw.get("seconds", 1.0)),
                 status=None if raw.get("status") is None else int(raw["status"]),
-                retry_after=int(raw.get("retry_after", 1)),
+                retry_after=None if raw.get("retry_after", 1) is None else int(raw.get("retry_after", 1)),
             )
         except (TypeError, ValueError) as exc:
             raise FaultConfigError(f"invalid fault rule: {exc}") from None
