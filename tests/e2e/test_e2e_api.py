@@ -294,6 +294,26 @@ async def test_search_and_describe_work_without_a_token(tmp_path: Path) -> None:
     assert structured(call)["error"] == "not_configured"
 
 
+async def test_search_maps_curated_coverage_once_per_call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from infomaniak_mcp.tools import api as api_tools
+
+    built: list[int] = []
+    original = api_tools.covering_tools
+
+    def counted() -> dict[str, list[str]]:
+        built.append(1)
+        return original()
+
+    monkeypatch.setattr(api_tools, "covering_tools", counted)
+    server = build_server(Settings(), select_tools(["api", "dns"]), api=None,
+                          safety=SafetyEngine.in_directory(tmp_path / "e", clock=FakeWallClock()))
+    async with connect(server, "memory", "legacy") as client:
+        hits = structured(await client.call_tool("api_search_operations", {"query": "dns record", "limit": 10}))
+    assert len(hits["hits"]) == 10
+    assert any(hit.get("covered_by") for hit in hits["hits"])
+    assert len(built) == 1
+
+
 @pytest.mark.parametrize("transport", ["http"])
 async def test_over_streamable_http_both_eras(tmp_path: Path, transport: str, era: str) -> None:
     bench = ApiBench(tmp_path)

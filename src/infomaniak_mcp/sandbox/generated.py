@@ -43,6 +43,7 @@ from starlette.types import Scope
 from infomaniak_mcp.sandbox.auth import has_scope
 from infomaniak_mcp.sandbox.envelope import ApiError, method_not_found, not_found, rule, validation_failed
 from infomaniak_mcp.sandbox.routing import context_of
+from infomaniak_mcp.spec.describe import mattermost_size_param
 from infomaniak_mcp.spec.model import Operation, load_spec
 from infomaniak_mcp.spec.sample import sample_value
 from infomaniak_mcp.spec.scopes import required_scope
@@ -126,7 +127,7 @@ def _numbered(item: Any, index: int) -> Any:
 
 def _mattermost_page(op: Operation, items: list[Any], query: dict[str, str]) -> list[Any]:
     """One page of a `KCHAT_LIST_SIZE`-item collection built from the sample item (Mattermost paging)."""
-    size_name = next((n for n in ("per_page", "pageSize") if op.param(n) is not None), None)
+    size_name = mattermost_size_param(op)
     if not items or op.param("page") is None or size_name is None:
         return items
     page = int(query["page"]) if query.get("page", "").isdigit() else 0

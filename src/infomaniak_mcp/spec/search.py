@@ -257,9 +257,9 @@ def search_operations(
     wanted_product = product_name(product) if product else None
     wanted_method = method.upper() if method else None
     fragment = path_contains.strip().lower() if path_contains else None
+    content = content_words(query)
     query = read_phrases(query)
     words = [w for w in _WORD_RE.findall(_CAMEL_RE.sub(" ", query).lower()) if w not in STOPWORDS]
-    content = [w for w in words if w not in GENERIC_WORDS and not w.isdigit()]
     terms = index.query_terms(query) if words else {}
     if content:
         generic_stems = {stem(w) for w in words if w in GENERIC_WORDS} - {stem(w) for w in content}

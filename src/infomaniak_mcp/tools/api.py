@@ -156,9 +156,12 @@ def covering_tools() -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in found.items()}
 
 
-def coverage(ctx: ToolContext, key: str) -> tuple[list[str] | None, list[str] | None]:
-    """(curated tools covering `key` that this server exposes, those it does not)."""
-    covers = covering_tools().get(key) or []
+def coverage(
+    ctx: ToolContext, key: str, covering: dict[str, list[str]] | None = None
+) -> tuple[list[str] | None, list[str] | None]:
+    """(curated tools covering `key` that this server exposes, those it does not); `covering` is
+    `covering_tools()` when the caller already has it (one map for many keys)."""
+    covers = (covering if covering is not None else covering_tools()).get(key) or []
     enabled = [name for name in covers if name in ctx.enabled_tools]
     missing = [name for name in covers if name not in ctx.enabled_tools]
     return enabled or None, missing or None
@@ -290,8 +293,9 @@ async def api_search_operations(
     everything = search_operations(spec, query, product=product, method=method, path_contains=path_contains,
                                    limit=len(spec))
     hits = []
+    covering = covering_tools()
     for h in everything[:limit]:
-        enabled, missing = coverage(ctx, h.operation.key)
+        enabled, missing = coverage(ctx, h.operation.key, covering)
         hits.append(OperationHit(
             method=h.operation.method,
             path=h.operation.path,
