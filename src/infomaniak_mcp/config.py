@@ -37,6 +37,8 @@ from urllib.parse import urlsplit
 DEFAULT_API_URL = "https://api.infomaniak.com"
 DEFAULT_MANAGER_URL = "https://manager.infomaniak.com"
 MAX_RATE_PER_MINUTE = 60
+DEFAULT_REQUEST_DEADLINE = 90.0
+"""Seconds one logical request may take in all (queueing, attempts, back-off); `INFOMANIAK_REQUEST_DEADLINE`."""
 
 AuthMode = Literal["manual", "auto", "none"]
 _AUTH_MODES: tuple[AuthMode, ...] = ("manual", "auto", "none")
@@ -94,7 +96,7 @@ class Settings:
     http_token: Secret | None = None
     rate_limit_per_minute: int = MAX_RATE_PER_MINUTE
     request_timeout: float = 30.0
-    request_deadline: float = 90.0
+    request_deadline: float = DEFAULT_REQUEST_DEADLINE
     log_level: str = "WARNING"
     # Raw INFOMANIAK_MCP_* values (may hold secrets such as INFOMANIAK_MCP_HTTP_TOKENS): never in repr.
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -202,7 +204,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         http_token=_secret(env, "INFOMANIAK_MCP_HTTP_TOKEN"),
         rate_limit_per_minute=int(rate),
         request_timeout=env_number(env, "INFOMANIAK_TIMEOUT", 30.0, 1, 300),
-        request_deadline=env_number(env, "INFOMANIAK_REQUEST_DEADLINE", 90.0, 10, 900),
+        request_deadline=env_number(env, "INFOMANIAK_REQUEST_DEADLINE", DEFAULT_REQUEST_DEADLINE, 10, 900),
         log_level=log_level,
         extra={k: v for k, v in env.items() if k.startswith("INFOMANIAK_MCP_")},
         environ=env,

@@ -9,6 +9,7 @@ import pytest
 from infomaniak_mcp.config import (
     DEFAULT_API_URL,
     DEFAULT_MANAGER_URL,
+    DEFAULT_REQUEST_DEADLINE,
     ConfigError,
     Secret,
     Settings,
@@ -246,3 +247,14 @@ def test_request_deadline_reaches_both_http_clients(no_env_file: Path) -> None:
     assert api.http.request_deadline == api.manager.request_deadline == 50.0
     api = InfomaniakApi.from_settings(load_settings({"INFOMANIAK_REQUEST_DEADLINE": "40"}, env_file=no_env_file))
     assert api.http.request_deadline == api.manager.request_deadline == 40.0
+
+
+def test_the_request_deadline_default_is_one_constant(no_env_file: Path) -> None:
+    from infomaniak_mcp.api._http import HttpCore
+    from infomaniak_mcp.api.client import InfomaniakApi
+
+    assert Settings().request_deadline == DEFAULT_REQUEST_DEADLINE
+    assert load_settings({}, env_file=no_env_file).request_deadline == DEFAULT_REQUEST_DEADLINE
+    assert HttpCore("https://api.test").request_deadline == DEFAULT_REQUEST_DEADLINE
+    api = InfomaniakApi.from_settings(Settings())
+    assert api.http.request_deadline == api.manager.request_deadline == DEFAULT_REQUEST_DEADLINE

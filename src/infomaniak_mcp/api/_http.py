@@ -42,7 +42,7 @@ from infomaniak_mcp.api.errors import (
     error_from_response,
 )
 from infomaniak_mcp.api.ratelimit import Clock, LimiterDeadline, RateLimiter, Sleep
-from infomaniak_mcp.config import TOKEN_HELP, Secret
+from infomaniak_mcp.config import DEFAULT_REQUEST_DEADLINE, TOKEN_HELP, Secret
 from infomaniak_mcp.safety.redact import redact_text, register_secret
 
 if TYPE_CHECKING:  # httpx2 itself is imported on first use: stdio start-up does not pay for it
@@ -53,7 +53,6 @@ M = TypeVar("M", bound=BaseModel)
 USER_AGENT = f"infomaniak-mcp/{__version__}"
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
-DEFAULT_REQUEST_DEADLINE = 90.0
 DEADLINE_CODE = "request_deadline"  # RequestTimeoutError.code when the overall deadline (not one attempt's) passed
 # 5xx answers that are not transient: retrying cannot help, so they are raised at once with this next step.
 PERMANENT_SERVER_ERRORS: dict[str, str] = {
@@ -276,11 +275,10 @@ class HttpCore:
             except (ServerError, RequestTimeoutError, ConnectionFailedError) as err:
                 if err.code == DEADLINE_CODE:
                     raise self._convert(err) from None
-                retryable = not isinstance(err, ServerError) or (
-                    err.status in RETRYABLE_STATUSES and err.code not in PERMANENT_SERVER_ERRORS
-                )
-                if isinstance(err, ServerError) and err.code in PERMANENT_SERVER_ERRORS:
+                permanent = isinstance(err, ServerError) and err.code in PERMANENT_SERVER_ERRORS
+                if permanent:
                     err.hint = err.hint or PERMANENT_SERVER_ERRORS[err.code]
+                retryable = not permanent and (not isinstance(err, ServerError) or err.status in RETRYABLE_STATUSES)
                 if not (idempotent and retryable and retries < self.max_retries):
                     raise self._convert(err) from None
                 delay = self.backoff(retries)

@@ -105,13 +105,14 @@ class InfomaniakApi:
                 limiter = limiter_for(token_fingerprint(settings.api_token.reveal()), rate)
             else:
                 limiter = RateLimiter(rate, 60.0)
+        deadline = max(settings.request_deadline, settings.request_timeout)  # never shorter than one attempt
         http = ApiHttp(
             settings.api_url,
             settings.api_token,
             transport=transport,
             limiter=limiter,
             timeout=settings.request_timeout,
-            request_deadline=max(settings.request_deadline, settings.request_timeout),
+            request_deadline=deadline,
         )
         session = (
             ManagerSession.from_secrets(settings.sasession, settings.xsrf_token)
@@ -126,7 +127,7 @@ class InfomaniakApi:
             transport=manager_transport if manager_transport is not None else transport,
             limiter=RateLimiter(rate, 60.0),
             timeout=settings.request_timeout,
-            request_deadline=max(settings.request_deadline, settings.request_timeout),
+            request_deadline=deadline,
         )
         return cls(http, manager)
 

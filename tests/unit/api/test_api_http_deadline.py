@@ -10,10 +10,10 @@ import httpx2
 import pytest
 from api_test_support import FakeClock, HarnessFactory, ManualClock, envelope, error_body, reply
 
-from infomaniak_mcp.api._http import DEFAULT_REQUEST_DEADLINE, ApiHttp, HttpCore
+from infomaniak_mcp.api._http import ApiHttp, HttpCore
 from infomaniak_mcp.api.errors import RateLimitedError, RequestTimeoutError, ServerError
 from infomaniak_mcp.api.ratelimit import LimiterDeadline, RateLimiter
-from infomaniak_mcp.config import Secret
+from infomaniak_mcp.config import DEFAULT_REQUEST_DEADLINE, Secret
 
 pytestmark = pytest.mark.anyio
 
