@@ -223,4 +223,4 @@ class LogStream(ApiModel):
     """`GET /proxy/1/hostings/{id}/webapp/{vhost_route_id}/stream`: SSE endpoint + short-lived JWT."""
 
     endpoint: str
-    jwt_token: str = ""
+    jwt_token: str = Field(default="", repr=False)  # a bearer for the stream: never in a repr or log
