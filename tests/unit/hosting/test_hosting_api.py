@@ -228,7 +228,7 @@ async def test_manager_calls_without_a_session_say_how_to_refresh_it() -> None:
 def test_log_stream_token_is_not_in_the_repr() -> None:
     from infomaniak_mcp.api.hosting.models import LogStream
 
-    stream = LogStream.model_validate({"endpoint": "https://logs.example/stream", "jwt_token": "eyJhbGciOi.secret.part"})
+    stream = LogStream.model_validate({"endpoint": "https://logs.example/s", "jwt_token": "eyJhbGciOi.secret.part"})
     assert stream.jwt_token == "eyJhbGciOi.secret.part"
     assert "secret.part" not in repr(stream)
     assert "secret.part" not in str(stream)
