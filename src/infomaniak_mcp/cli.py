@@ -30,7 +30,7 @@ import functools
 import json
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from infomaniak_mcp import __version__
 from infomaniak_mcp.config import ConfigError, Settings, load_environment, load_settings
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from mcp_types import CallToolResult
 
     from infomaniak_mcp.safety.engine import SafetyEngine
+    from infomaniak_mcp.sandbox.faults import FaultConfig
 
 EXIT_OK = 0
 EXIT_TOOL_ERROR = 1
@@ -175,27 +176,36 @@ def cmd_tools(ns: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def check_settings(ns: argparse.Namespace, settings: Settings) -> SafetyEngine:
+class CheckedSettings(NamedTuple):
+    """What `check_settings` parsed, handed on so nothing is parsed twice."""
+
+    engine: SafetyEngine
+    faults: FaultConfig | None  # the sandbox's fault rules (with --sandbox only)
+
+
+def check_settings(ns: argparse.Namespace, settings: Settings) -> CheckedSettings:
     """Every start-time setting read outside `load_settings`, from the same environment (`.env`
     included): the safety engine's (`INFOMANIAK_MCP_CONFIRM`, `_CONFIRM_TTL`, `_AUDIT_READS`…) and,
     with `--sandbox`, `INFOMANIAK_SANDBOX_FAULTS`. `ConfigError` naming the variable; nothing written."""
     from infomaniak_mcp.safety.engine import SafetyEngine
 
     engine = SafetyEngine.from_env(settings.environ, confirm=getattr(ns, "confirm", None))
-    if getattr(ns, "sandbox", False):
-        from infomaniak_mcp.server.app import sandbox_faults
+    if not getattr(ns, "sandbox", False):
+        return CheckedSettings(engine, None)
+    from infomaniak_mcp.server.app import sandbox_faults
 
-        sandbox_faults(settings)
-    return engine
+    return CheckedSettings(engine, sandbox_faults(settings.environ))
 
 
 def _make_server(ns: argparse.Namespace, settings: Settings, selection: Selection) -> MCPServer[Any]:
     from infomaniak_mcp.server.app import build_server, create_api
 
-    engine = check_settings(ns, settings)
+    checked = check_settings(ns, settings)
     sandbox = bool(getattr(ns, "sandbox", False))
-    setup = create_api(settings, sandbox=sandbox)
-    return build_server(setup.settings, selection, api=setup.api, sandbox=sandbox, clock=setup.clock, safety=engine)
+    setup = create_api(settings, sandbox=sandbox, faults=checked.faults)
+    return build_server(
+        setup.settings, selection, api=setup.api, sandbox=sandbox, clock=setup.clock, safety=checked.engine
+    )
 
 
 async def _ask_on_terminal(context: Any, params: Any) -> Any:
@@ -302,16 +312,14 @@ def cmd_audit(ns: argparse.Namespace) -> int:
 
 
 def cmd_sandbox(ns: argparse.Namespace) -> int:
-    from infomaniak_mcp.sandbox import FaultConfig, FaultConfigError, serve
+    from infomaniak_mcp.sandbox import serve
+    from infomaniak_mcp.server.app import sandbox_faults
     from infomaniak_mcp.server.logs import configure_logging
 
     configure_logging("INFO")  # show where it listens
+    faults = sandbox_faults(load_environment())  # `.env` included, like the server; ConfigError → main
     try:
-        faults = FaultConfig.from_env(load_environment())  # `.env` included, like the server
         serve(host=ns.host, port=ns.port, faults=faults)  # blocks until interrupted
-    except FaultConfigError as exc:  # INFOMANIAK_SANDBOX_FAULTS (the message names it)
-        _err(f"infomaniak-mcp: configuration error: {exc}")
-        return EXIT_USAGE
     except ValueError as exc:  # not a loopback address
         _err(f"infomaniak-mcp sandbox: {exc}")
         return EXIT_USAGE

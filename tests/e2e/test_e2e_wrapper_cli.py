@@ -78,6 +78,35 @@ def test_dotenv_faults_reach_the_sandbox_and_come_back_typed(workdir: Path, caps
     assert json.loads(out)["error"] == "malformed_json"
 
 
+@pytest.mark.parametrize("command", ["call", "serve"])
+def test_the_fault_rules_are_parsed_once_per_start(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    from infomaniak_mcp.sandbox.faults import FaultConfig
+    from infomaniak_mcp.transports import stdio
+
+    write_env(workdir, INFOMANIAK_SANDBOX_FAULTS=FAULTY_PRODUCTS)
+    parsed: list[int] = []
+    original = FaultConfig.from_env.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[FaultConfig], environ: object = None) -> FaultConfig:
+        parsed.append(1)
+        return original(cls, environ)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(FaultConfig, "from_env", classmethod(counted))
+    if command == "serve":
+        async def no_stdio(server: object) -> None:  # built (settings checked, API created), not served
+            return None
+
+        monkeypatch.setattr(stdio, "serve_stdio", no_stdio)
+        code, _, err = run(capsys, "--sandbox")
+        assert code == 0, err
+    else:
+        code, out, _ = run(capsys, "--sandbox", "call", "account_overview")
+        assert json.loads(out)["error"] == "malformed_json"  # the parsed rules reached the sandbox
+    assert len(parsed) == 1
+
+
 def test_dotenv_audit_settings_reach_the_engine_and_audit_verify(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

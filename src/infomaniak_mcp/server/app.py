@@ -28,7 +28,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from types import CodeType
@@ -422,12 +422,13 @@ def sandbox_settings(settings: Settings) -> Settings:
     )
 
 
-def sandbox_faults(settings: Settings) -> FaultConfig:
-    """The sandbox's fault rules from `INFOMANIAK_SANDBOX_FAULTS` in `settings.environ`; `ConfigError` if wrong."""
+def sandbox_faults(environ: Mapping[str, str] | None) -> FaultConfig:
+    """The sandbox's fault rules from `INFOMANIAK_SANDBOX_FAULTS` in `environ` (`os.environ` when None);
+    `ConfigError` naming the variable if wrong (the one place that conversion happens)."""
     from infomaniak_mcp.sandbox.faults import ENV_VAR, FaultConfig, FaultConfigError
 
     try:
-        return FaultConfig.from_env(settings.environ)
+        return FaultConfig.from_env(environ)
     except FaultConfigError as exc:
         raise ConfigError(ENV_VAR, str(exc).removeprefix(f"{ENV_VAR}: ")) from None
 
@@ -440,12 +441,13 @@ class ApiSetup(NamedTuple):
     clock: Callable[[], float] | None = None
 
 
-def create_api(settings: Settings, *, sandbox: bool = False) -> ApiSetup:
+def create_api(settings: Settings, *, sandbox: bool = False, faults: FaultConfig | None = None) -> ApiSetup:
     """The API client the server will own: the in-process sandbox, the real API, or none (no token).
 
     With `sandbox`, the settings point at the sandbox (URLs and demo credentials), the clock is
     the sandbox's business clock, so tools and the simulated account agree on "today", and the
-    fault rules come from `INFOMANIAK_SANDBOX_FAULTS` in `settings.environ` (`ConfigError` if wrong).
+    fault rules are `faults` (already parsed by the caller), else `INFOMANIAK_SANDBOX_FAULTS` in
+    `settings.environ` (`ConfigError` if wrong).
     """
     if not sandbox and not settings.has_token:
         return ApiSetup(settings, None)
@@ -457,7 +459,8 @@ def create_api(settings: Settings, *, sandbox: bool = False) -> ApiSetup:
 
     from infomaniak_mcp.sandbox import SandboxClock, create_app
 
-    faults = sandbox_faults(settings)
+    if faults is None:
+        faults = sandbox_faults(settings.environ)
     business_clock = SandboxClock.today()
     transport = httpx2.ASGITransport(app=create_app(clock=business_clock, faults=faults))
     effective = sandbox_settings(settings)
