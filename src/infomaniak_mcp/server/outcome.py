@@ -20,12 +20,14 @@ a `WriteOutcome` whose `status` says what happened:
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Literal
 
 from pydantic import Field
 
 from infomaniak_mcp.safety.executor import ApplyReport
 from infomaniak_mcp.safety.plan import Plan
+from infomaniak_mcp.safety.redact import is_secret_key
 from infomaniak_mcp.server.registry import ToolOutput
 
 WriteStatus = Literal["confirmation_required", "applied", "stale", "declined", "cancelled", "partial", "failed"]
@@ -104,6 +106,23 @@ def _short(value: Any) -> str:
 # Values an applied step hands back for the human to keep (generated passwords): the only place
 # they appear is this result (never logs, audit or history), so the text shows them too.
 _SHOWN_ONCE = ("password",)
+# What identifies what a step created or changed (ids, links, names), shown in the text so that the
+# next call can use it without digging into `report.applied[].data`.
+_IDENTITY = re.compile(r"^(id|uuid|url|link|fqdn|login|name|email|source|[a-z0-9_]*_(id|url|uuid))$")
+_IDENTITY_FIELDS = 4
+
+
+def _identity(data: Any) -> list[str]:
+    if isinstance(data, dict):
+        return [
+            f"{key}: {_short(value)}"
+            for key, value in data.items()
+            if isinstance(key, str) and _IDENTITY.match(key) and not is_secret_key(key)
+            and isinstance(value, str | int) and not isinstance(value, bool) and value != ""
+        ][:_IDENTITY_FIELDS]
+    if isinstance(data, str | int) and not isinstance(data, bool):
+        return [f"result: {_short(data)}"]
+    return []
 
 
 def _step_line(item: dict[str, Any]) -> str:
@@ -113,6 +132,9 @@ def _step_line(item: dict[str, Any]) -> str:
     if isinstance(error, dict):
         text += f" ({error.get('error', 'error')}: {error.get('description', '')})"
     data = item.get("data")
+    identity = _identity(data)
+    if identity:
+        text += " → " + ", ".join(identity)
     if isinstance(data, dict):
         shown = [f"{key}: {data[key]}" for key in _SHOWN_ONCE if isinstance(data.get(key), str)]
         if shown:

@@ -193,6 +193,26 @@ class TestMessages:
         text = outcome.to_text()
         assert "password: s3cr3t-Generated-0123456789 (shown once: store it now)" in text
         assert text.count("s3cr3t-Generated-0123456789") == 1
+        assert "→ login: al7pdg_app" in text
+
+    def test_applied_text_names_what_was_created(self) -> None:
+        outcome = WriteOutcome.build("applied", make_plan(), "Done.")
+        outcome.report = {
+            "status": "applied",
+            "applied": [
+                {"index": 0, "status": "applied", "step": {"description": "Create a share link"},
+                 "data": {"url": "https://kdrive.infomaniak.com/app/share/1/abc", "file_id": 7, "right": "public",
+                          "token": "secret-share-token", "valid_until": None, "is_admin": True}},
+                {"index": 1, "status": "applied", "step": {"description": "Create record"}, "data": 123456},
+                {"index": 2, "status": "applied", "step": {"description": "Switch DNSSEC on"}, "data": True},
+            ],
+        }
+        text = outcome.to_text()
+        assert "#0 Create a share link → url: https://kdrive.infomaniak.com/app/share/1/abc, file_id: 7" in text
+        assert "secret-share-token" not in text  # a secret-named field is never echoed as an identity
+        assert "#1 Create record → result: 123456" in text
+        assert "#2 Switch DNSSEC on" in text
+        assert "#2 Switch DNSSEC on →" not in text  # a bare flag says nothing worth repeating
 
 
 class TestPrincipal:
