@@ -169,6 +169,23 @@ async def test_provisioning_failing_at_step_3_reports_and_compensates(hb: Hostin
     assert "al7pdg_blog_alpage_digital" not in hb.state.databases[WEB]
 
 
+async def test_full_provisioning_is_undone_right_after_applying(hb: HostingBench) -> None:
+    """The database's recorded state predates the grant of step 3: undo must not call that a drift."""
+    async with connect_writes(hb.server(), "memory", "legacy") as client:
+        out = await apply(client, "hosting_create_site", PROVISION)
+        site = next(s for s in hb.state.sites.values() if s["main_fqdn"] == "blog.alpage-digital.ch")
+        undone = await apply(client, "history_undo", {"history_id": out["history_id"]})
+    assert [a["step"]["operation"] for a in undone["report"]["applied"]] == [
+        "hosting.delete_certificate", "dns.delete_record", "dns.delete_record", "hosting.delete_database_user",
+        "hosting.delete_database", "hosting.delete_site",
+    ]
+    assert site["id"] not in hb.state.sites
+    assert site["id"] not in hb.state.certificates
+    assert "al7pdg_blog_alpage_digital" not in hb.state.databases[WEB]
+    assert "al7pdg_blog_alpage_digital" not in hb.state.database_users[WEB]
+    assert records(hb, "alpage-digital.ch", "blog") == set()
+
+
 def busy_hosting_waits_on_the_sandbox_clock(hb: HostingBench, *, deadline: float = 600.0) -> list[float]:
     """The hosting stays busy 60 s after each write; the engine's polls sleep on the sandbox clock.
 

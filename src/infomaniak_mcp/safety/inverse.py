@@ -5,7 +5,10 @@ Each operation kind registers an `Inverse` (`register_inverse("dns.delete_record
 - `build(applied)` returns the steps that revert one applied step, from its recorded pre-state
   (`applied.before`) and post-state (`applied.after`), or raises `NotReversible`;
 - `drift(applied, current)` compares the recorded post-state with the resource's current value
-  and returns why undoing would be unsafe (the resource changed since), or None.
+  and returns why undoing would be unsafe (the resource changed since), or None;
+- optionally `project(applied, resource, value)`: how `applied` changed ANOTHER resource's value
+  (a database user's grants show in the database's users), so a post-state recorded by an earlier
+  step of the same write is compared as the whole write left it.
 
 `build_inverse_plan` turns a list of applied steps (a history record, or the applied part of a
 failed plan) into one `Plan` that undoes them in reverse order; it is used by `history_undo` and
@@ -51,6 +54,19 @@ class Inverse(Protocol):
     def drift(self, applied: AppliedStep, current: Any) -> str | None:
         """Why the resource's `current` value forbids undoing `applied` (None: safe to undo)."""
         ...
+
+
+def _as_left(applied: Sequence[AppliedStep], index: int) -> AppliedStep:
+    """`applied[index]` with its post-state as the whole write left it: a later step of the same write may
+    change how another resource reads (granting a new user rights on a database created just before).
+    An inverse may define `project(later, resource, value)`: `value` of `resource` once `later` applied."""
+    item = applied[index]
+    after = item.after
+    for later in applied[index + 1:]:
+        project = getattr(get_inverse(later.step.operation), "project", None)
+        if callable(project) and later.resource != item.resource:
+            after = project(later, item.resource, after)
+    return item if after is item.after else item.model_copy(update={"after": after})
 
 
 def _stable(applied: AppliedStep, current: Any) -> Any:
@@ -110,6 +126,7 @@ def drift_reasons(applied: Sequence[AppliedStep], current: Mapping[str, Any]) ->
     A resource written by several steps is compared with the last one's post-state.
 
     A resource missing from `current` is reported: the caller must fetch every resource it undoes.
+    A post-state is taken as the whole write left it (`_as_left`), not as it was right after its own step.
     """
     reasons: list[str] = []
     last = {item.resource: index for index, item in enumerate(applied)}
@@ -123,7 +140,7 @@ def drift_reasons(applied: Sequence[AppliedStep], current: Mapping[str, Any]) ->
         if isinstance(value, RecordGone):  # undo runs last first: see the zone as the later inverses leave it
             value = value.after_undoing(applied[index + 1:])
         inverse = get_inverse(item.step.operation)
-        reason = (inverse.drift if inverse else generic_drift)(item, value)
+        reason = (inverse.drift if inverse else generic_drift)(_as_left(applied, index), value)
         if reason:
             reasons.append(reason)
     return reasons

@@ -535,6 +535,29 @@ class _DeleteCreated(_Inverse):
         ]
 
 
+class _UserGrants:
+    """A database user's rights also show in each database's `users` (`database_value`): `project` tells the
+    drift check what this step did there, so a database created by the same write is not seen as drifted."""
+
+    def project(self, applied: AppliedStep, resource: str, value: Any) -> Any:
+        before, after = applied.before, applied.after
+        rights = dict(after.get("rights") or {}) if isinstance(after, Mapping) else {}
+        known = dict(before.get("rights") or {}) if isinstance(before, Mapping) else {}
+        hosting_id = int(applied.step.params["hosting_id"])
+        touched = next((db for db in {*rights, *known} if database_resource(hosting_id, db) == resource), None)
+        if touched is None or not isinstance(value, Mapping):
+            return value
+        name = str(applied.step.params["name"])  # the user's full name in every database-user operation
+        users = {user: level for user, level in dict(value.get("users") or {}).items() if user != name}
+        if touched in rights:
+            users[name] = rights[touched]
+        return {**value, "users": dict(sorted(users.items()))}
+
+
+class _DeleteCreatedUser(_UserGrants, _DeleteCreated):
+    pass
+
+
 class _RemoveAddedAliases(_Inverse):
     def build(self, applied: AppliedStep) -> list[Step]:
         params = applied.step.params
@@ -565,7 +588,7 @@ class _AddRemovedAlias(_Inverse):
         ]
 
 
-class _RecreateDatabaseUser(_Inverse):
+class _RecreateDatabaseUser(_UserGrants, _Inverse):
     def build(self, applied: AppliedStep) -> list[Step]:
         before = _value(applied.before, "deleted database user")
         hosting_id = int(applied.step.params["hosting_id"])
@@ -580,7 +603,7 @@ class _RecreateDatabaseUser(_Inverse):
         ]
 
 
-class _RestoreGrants(_Inverse):
+class _RestoreGrants(_UserGrants, _Inverse):
     def build(self, applied: AppliedStep) -> list[Step]:
         if applied.step.params.get("rotate_password"):
             raise NotReversible("a password rotation cannot be undone (the old password is not kept)")
@@ -690,7 +713,7 @@ register_inverse(
 )
 register_inverse(
     "hosting.create_database_user",
-    _DeleteCreated("hosting.delete_database_user", "name", database_user_resource, "database user"),
+    _DeleteCreatedUser("hosting.delete_database_user", "name", database_user_resource, "database user"),
 )
 register_inverse(
     "hosting.create_ftp_user", _DeleteCreated("hosting.delete_ftp_user", "login", ftp_user_resource, "FTP/SSH user")

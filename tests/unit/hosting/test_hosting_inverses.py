@@ -97,3 +97,38 @@ def test_material_store_keeps_pem_by_reference() -> None:
     store.put({"certificate": "C3", "private_key": "k3"})
     with pytest.raises(Exception, match="no longer in memory"):
         store.get(first)
+
+
+def test_a_database_granted_by_a_later_step_of_the_same_write_has_not_drifted() -> None:
+    """Provisioning records the database (no users yet), then creates its user with rights on it."""
+    db = applied("hosting.create_database", {"hosting_id": 7, "name": "p_db"}, "hosting:7/databases/p_db",
+                 after={"name": "p_db", "description": "", "users": {}})
+    user = applied("hosting.create_database_user", {"hosting_id": 7, "name": "p_u", "grants": {"p_db": "read_write"}},
+                   "hosting:7/database_users/p_u", after={"name": "p_u", "rights": {"p_db": "read_write"}})
+    now = {"hosting:7/databases/p_db": {"name": "p_db", "description": "", "users": {"p_u": "read_write"}},
+           "hosting:7/database_users/p_u": {"name": "p_u", "rights": {"p_db": "read_write"}}}
+    assert drift_reasons([db, user], now) == []
+    # a user granted by someone else since is still a drift, and so is a change of the plan's own grant
+    other = {**now, "hosting:7/databases/p_db": {"name": "p_db", "description": "",
+                                                "users": {"p_u": "read_write", "p_x": "read"}}}
+    assert drift_reasons([db, user], other) == ["hosting:7/databases/p_db changed since the write was applied"]
+    lowered = {**now, "hosting:7/databases/p_db": {"name": "p_db", "description": "", "users": {"p_u": "read"}}}
+    assert drift_reasons([db, user], lowered) == ["hosting:7/databases/p_db changed since the write was applied"]
+    # alone (its user never created: failure at step 3), the database is compared with what was recorded
+    assert drift_reasons([db], {"hosting:7/databases/p_db": {"name": "p_db", "description": "", "users": {}}}) == []
+
+
+def test_grant_changes_of_a_later_step_are_projected_on_the_database() -> None:
+    db = applied("hosting.create_database", {"hosting_id": 7, "name": "p_db"}, "hosting:7/databases/p_db",
+                 after={"name": "p_db", "description": "", "users": {"p_u": "read"}})
+    revoke = applied("hosting.update_database_user", {"hosting_id": 7, "name": "p_u", "grants": {}},
+                     "hosting:7/database_users/p_u", before={"name": "p_u", "rights": {"p_db": "read"}},
+                     after={"name": "p_u", "rights": {}})
+    now = {"hosting:7/databases/p_db": {"name": "p_db", "description": "", "users": {}},
+           "hosting:7/database_users/p_u": {"name": "p_u", "rights": {}}}
+    assert drift_reasons([db, revoke], now) == []
+    grant8 = {"hosting_id": 8, "name": "p_u", "grants": {"p_db": "read"}}
+    other_hosting = applied("hosting.create_database_user", grant8, "hosting:8/database_users/p_u", after={"name": "p_u", "rights": {"p_db": "read"}})
+    now8 = {"hosting:7/databases/p_db": {"name": "p_db", "description": "", "users": {"p_u": "read"}},
+            "hosting:8/database_users/p_u": {"name": "p_u", "rights": {"p_db": "read"}}}
+    assert drift_reasons([db, other_hosting], now8) == []
