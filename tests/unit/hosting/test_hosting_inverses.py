@@ -128,7 +128,8 @@ def test_grant_changes_of_a_later_step_are_projected_on_the_database() -> None:
            "hosting:7/database_users/p_u": {"name": "p_u", "rights": {}}}
     assert drift_reasons([db, revoke], now) == []
     grant8 = {"hosting_id": 8, "name": "p_u", "grants": {"p_db": "read"}}
-    other_hosting = applied("hosting.create_database_user", grant8, "hosting:8/database_users/p_u", after={"name": "p_u", "rights": {"p_db": "read"}})
+    other_hosting = applied("hosting.create_database_user", grant8, "hosting:8/database_users/p_u",
+                            after={"name": "p_u", "rights": {"p_db": "read"}})
     now8 = {"hosting:7/databases/p_db": {"name": "p_db", "description": "", "users": {"p_u": "read"}},
             "hosting:8/database_users/p_u": {"name": "p_u", "rights": {"p_db": "read"}}}
     assert drift_reasons([db, other_hosting], now8) == []
