@@ -56,6 +56,11 @@ CREATE_TYPES = (
 )
 ZONE_WITH = ("records", "records_description", "idn")
 RECORD_WITH = ("records_description", "idn")
+DECLARED_WITH = {  # the `with` values these documented routes render (routes/withs.py)
+    **{(m, "/2/zones/{zone}"): ZONE_WITH for m in ("GET", "POST", "PUT")},
+    **{(m, "/2/zones/{zone}/records"): RECORD_WITH for m in ("GET", "POST")},
+    **{(m, "/2/zones/{zone}/records/{record}"): RECORD_WITH for m in ("GET", "PUT")},
+}
 RECORD_ORDER = {
     name: field_getter(name) for name in ("id", "source_idn", "target", "type", "ttl", "updated_at")
 }
