@@ -162,3 +162,20 @@ async def test_the_calls_cover_every_documented_operation_the_client_uses(
 
 def _documented() -> set[tuple[str, str]]:
     return {(method.upper(), path) for method, path in documented_operations()}
+
+
+async def test_v2_domain_list_pages_with_items_not_per_page() -> None:
+    """`/2/domains/domains` names its page size `items` (facts §3, XL): the client must not send per_page."""
+    exchanges: list[RecordedExchange] = []
+    app = create_app(faults=FaultConfig([]), recorder=exchanges, rate_limit=None)
+    settings = Settings(api_token=Secret(SANDBOX_TOKEN), api_url=URL, manager_url=URL)
+    async with InfomaniakApi.from_settings(
+        settings, transport=httpx2.ASGITransport(app=app), limiter=RateLimiter(rate=10_000, per=60.0)
+    ) as api:
+        domains = await api.domain.list_domains_v2(account_id=412301)
+    assert domains.items
+    assert not domains.truncated
+    [sent] = [e for e in exchanges if e.path == "/2/domains/domains"]
+    assert sent.query["items"] == ["100"]
+    assert sent.query["page"] == ["1"]
+    assert "per_page" not in sent.query

@@ -43,7 +43,8 @@ class DomainClient:
         order_by: str | None = None,
         max_items: int = 5000,
     ) -> Paged[Domain]:
-        """`GET /2/domains/domains` (page paging): dates and options; `expires_before` is Unix seconds."""
+        """`GET /2/domains/domains` (page paging, page size named `items` — facts §3, XL): dates and
+        options; `expires_before` is Unix seconds."""
         params = {
             "account_id": account_id,
             "search": search,
@@ -51,7 +52,9 @@ class DomainClient:
             "expires_before": expires_before,
             "order_by": order_by,
         }
-        return await self._http.paginate("/2/domains/domains", params, model=Domain, max_items=max_items)
+        return await self._http.paginate(
+            "/2/domains/domains", params, model=Domain, max_items=max_items, size_param="items"
+        )
 
     async def get_domain(self, domain: str) -> Domain:
         """`GET /2/domains/domains/{domain}`: dates, options, contacts, EPP status."""

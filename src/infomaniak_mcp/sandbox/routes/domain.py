@@ -117,7 +117,8 @@ async def list_domains_v2(request: Request) -> Response:
         {"expiration": lambda d: d["expires_at"], "name": lambda d: d["name"]},
         dir_param="order_dir",
     )
-    # the 2026 domain API names the page size `items` (XL); per_page is accepted too
+    # the 2026 domain API names the page size `items` (facts §3, XL). The facts do not say it takes
+    # `per_page`; the shared `paged` still honours it (pagination.py: no size-name option yet).
     return paged(request, views, page_size=q_int(request, "items", minimum=1))
 
 
