@@ -2,10 +2,10 @@
 
 `plan_change_set(zone, current, requests)` validates every requested change (errors name
 `changes[i].<field>`, also for a conflict in the resulting zone: the change that causes it),
-refuses two changes to one record and ids that are not in the zone, drops
+refuses two changes to one record and ids that are not in the zone (every bad change at once), drops
 no-op updates (reported in `unchanged`), orders the changes deletes → updates → creates (so a
 name can be freed before it is reused, e.g. A → CNAME) and checks the zone that would result
-(CNAME exclusivity, duplicates).
+(CNAME exclusivity, duplicates, and the SPF/DMARC records it writes: `mail_auth_problems`).
 
 `diff_zone(zone, current, desired, delete_missing=...)` turns a desired record set (a parsed zone
 file) into the change set that makes the zone match it: identical records are kept, a changed
@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from infomaniak_mcp.domain.dns_mailauth import mail_auth_problems
 from infomaniak_mcp.domain.dns_records import (
     RecordProblem,
     RecordSpec,
@@ -28,6 +29,7 @@ from infomaniak_mcp.domain.dns_records import (
     check_ttl,
     check_zone_rules,
     normalise_target,
+    raise_problems,
     validate_record,
 )
 
@@ -97,7 +99,9 @@ def _final_state(current: Sequence[StoredRecord], changes: Sequence[Change]) -> 
 
 def _check(zone: str, current: Sequence[StoredRecord], result: ChangeSet, where: str) -> ChangeSet:
     result.changes.sort(key=lambda c: _ORDER[c.action])
-    check_zone_rules(_final_state(current, result.changes), where=where)
+    after = _final_state(current, result.changes)
+    check_zone_rules(after, where=where)
+    raise_problems(mail_auth_problems(zone, current, after))
     return result
 
 
@@ -137,25 +141,33 @@ def _one(zone: str, index: int, request: ChangeRequest, by_id: dict[int, StoredR
 
 
 def plan_change_set(zone: str, current: Sequence[StoredRecord], requests: Sequence[ChangeRequest]) -> ChangeSet:
-    """Validate and order `requests` against the zone's `current` records (module docstring)."""
+    """Validate and order `requests` against the zone's `current` records (module docstring); every bad
+    change is reported at once (`RecordProblems`)."""
     if not requests:
         raise RecordProblem("changes", "give at least one change")
     by_id = {r.id: r for r in current}
     result = ChangeSet(zone)
     touched: dict[int, int] = {}
+    problems: list[RecordProblem] = []  # every bad change is reported, not only the first
     for index, request in enumerate(requests):
         if request.record_id is not None and request.action != "create":
             if request.record_id in touched:
-                raise RecordProblem(
+                problems.append(RecordProblem(
                     f"changes[{index}].record_id",
                     f"record {request.record_id} is already changed by changes[{touched[request.record_id]}]",
-                )
+                ))
+                continue
             touched[request.record_id] = index
-        outcome = _one(zone, index, request, by_id)
+        try:
+            outcome = _one(zone, index, request, by_id)
+        except RecordProblem as problem:
+            problems.append(problem)
+            continue
         if isinstance(outcome, str):
             result.unchanged.append(outcome)
         else:
             result.changes.append(outcome)
+    raise_problems(problems)
     return _check(zone, current, result, "changes")
 
 

@@ -7,14 +7,20 @@
   the total and the names it could not follow (each still counted once).
 - `parse_dmarc(text)` → `Dmarc`: policy, report addresses, errors.
 - `is_dkim_name(source)`: a `<selector>._domainkey` name.
+- `mail_auth_problems(zone, before, after)`: what a write would break, as `RecordProblem`s naming
+  the change (its `where`, else `target`): an SPF or DMARC record it writes with a syntax error, or
+  a second SPF/DMARC record at one name (RFC 7208 §4.5 / RFC 7489 §6.6.3: receivers then ignore
+  them all). Records the write does not touch are not judged (the audit reports those).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+
+from infomaniak_mcp.domain.dns_records import RecordLike, RecordProblem, absolute_name, canonical_target, txt_value
 
 SPF_LOOKUP_LIMIT = 10
 LOOKUP_MECHANISMS = frozenset({"include", "a", "mx", "ptr", "exists"})
@@ -217,3 +223,65 @@ def parse_dmarc(text: str) -> Dmarc:
             if not uri.lower().startswith(("mailto:", "https:")):
                 dmarc.errors.append(f"{key} address {uri!r} is not a mailto: URI")
     return dmarc
+
+
+# ---- checks on writes ------------------------------------------------------------------------------
+def is_dmarc_name(source: str) -> bool:
+    value = source.lower()
+    return value == "_dmarc" or value.startswith("_dmarc.")
+
+
+def _kind(record: RecordLike) -> str | None:
+    """'SPF', 'DMARC' or None for a record (a DMARC record counts only at a `_dmarc` name)."""
+    if record.type != "TXT":
+        return None
+    value = txt_value(record.target)
+    if is_spf(value):
+        return "SPF"
+    return "DMARC" if is_dmarc(value) and is_dmarc_name(record.source) else None
+
+
+def _key(record: RecordLike) -> tuple[str, str, str]:
+    return record.source.lower(), record.type, canonical_target(record.type, record.target)
+
+
+def mail_auth_problems(zone: str, before: Iterable[RecordLike], after: Iterable[RecordLike]) -> list[RecordProblem]:
+    """SPF/DMARC problems a write brings (module docstring). `before`/`after`: the records (at least at
+    the names written) before and after the write; a record of `after` that is not in `before` is
+    written, and its `where` attribute (e.g. `changes[2]`) names it in the error."""
+    old = list(before)
+    new = list(after)
+    old_keys = {_key(r) for r in old}
+    problems: list[RecordProblem] = []
+
+    def field_of(record: RecordLike) -> str:
+        where = getattr(record, "where", None)
+        return f"{where}.target" if where else "target"
+
+    written = [r for r in new if _kind(r) and _key(r) not in old_keys]
+    for record in written:
+        value = txt_value(record.target)
+        kind = _kind(record)
+        errors = parse_spf(value).errors if kind == "SPF" else parse_dmarc(value).errors
+        if errors:
+            rfc = "RFC 7208" if kind == "SPF" else "RFC 7489"
+            problems.append(RecordProblem(field_of(record), f"invalid {kind} record ({rfc}): {'; '.join(errors)}"))
+    for source, kind in sorted({(r.source.lower(), str(_kind(r))) for r in written}):
+        def same(records: Sequence[RecordLike], source: str = source, kind: str = kind) -> list[RecordLike]:
+            return [r for r in records if r.source.lower() == source and _kind(r) == kind]
+
+        count = len(same(new))
+        if count < 2 or count <= len(same(old)):
+            continue
+        name = absolute_name(source, zone)
+        existing = [r for r in same(old) if _key(r) in {_key(x) for x in new}]
+        ids = ", ".join(f"[{i}]" for r in existing if (i := getattr(r, "id", None)) is not None)
+        fix = (f"update the existing record{' ' + ids if ids else ''} instead (merge the mechanisms into it)"
+               if existing else "write only one")
+        culprit = next(r for r in written if r.source.lower() == source and _kind(r) == kind)
+        problems.append(RecordProblem(
+            field_of(culprit),
+            f"{name} would have {count} {kind} records: receivers then ignore them all "
+            f"({'RFC 7208 §4.5 permerror' if kind == 'SPF' else 'RFC 7489 §6.6.3'}); {fix}",
+        ))
+    return problems

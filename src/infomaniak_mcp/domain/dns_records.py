@@ -51,6 +51,32 @@ class RecordProblem(ValueError):
         """The same problem with the field placed under `prefix` (e.g. `changes[3]`)."""
         return RecordProblem(f"{prefix}.{self.field}" if prefix else self.field, self.problem, self.allowed)
 
+    @property
+    def all(self) -> list[RecordProblem]:
+        """Every problem this error stands for (one, or several for `RecordProblems`)."""
+        return [self]
+
+
+class RecordProblems(RecordProblem):
+    """Several problems found together (e.g. every bad change of a change set); `field` is the first's."""
+
+    def __init__(self, problems: list[RecordProblem]) -> None:
+        super().__init__(problems[0].field, "; ".join(f"{p.field}: {p.problem}" for p in problems))
+        self.problems = problems
+
+    @property
+    def all(self) -> list[RecordProblem]:
+        return list(self.problems)
+
+
+def raise_problems(problems: list[RecordProblem]) -> None:
+    """Raise nothing, the one problem, or all of them as `RecordProblems`."""
+    flat = [p for problem in problems for p in problem.all]
+    if len(flat) == 1:
+        raise flat[0]
+    if flat:
+        raise RecordProblems(flat)
+
 
 class RecordLike(Protocol):
     """Any record-shaped object (API model, sandbox row, spec): the one shape the DNS rules read."""

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from infomaniak_mcp.api.dns.models import DnsRecord
 from infomaniak_mcp.api.errors import InvalidArgumentError, NotFoundError
+from infomaniak_mcp.domain.dns_mailauth import mail_auth_problems
 from infomaniak_mcp.domain.dns_records import (
     TTL_MAX,
     TTL_MIN,
@@ -22,6 +23,7 @@ from infomaniak_mcp.domain.dns_records import (
     check_ttl,
     check_zone_rules,
     normalise_target,
+    raise_problems,
     validate_record,
 )
 from infomaniak_mcp.safety.executor import StepResult
@@ -30,7 +32,7 @@ from infomaniak_mcp.safety.operations import OperationContext, operation, resour
 from infomaniak_mcp.safety.plan import DiffEntry, Plan, Step, diff_fields, fingerprint
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import ToolOutput, tool
-from infomaniak_mcp.tools.dns_common import Zone, zone_arg
+from infomaniak_mcp.tools.dns_common import Zone, invalid, zone_arg
 
 if TYPE_CHECKING:
     from infomaniak_mcp.api.client import InfomaniakApi
@@ -134,10 +136,6 @@ Priority = Annotated[
 ]
 
 
-def _invalid(problem: RecordProblem) -> InvalidArgumentError:
-    return InvalidArgumentError.for_field(problem.field, problem.problem, problem.allowed)
-
-
 def record_value(record: DnsRecord) -> dict[str, Any]:
     """A record as plans, history and undo keep it (the API's object, nulls left out)."""
     return record.model_dump(mode="json", exclude_none=True)
@@ -155,11 +153,13 @@ def _same_name(records: list[DnsRecord], source: str) -> list[DnsRecord]:
     return sorted((r for r in records if r.source.lower() == source), key=lambda r: r.id)
 
 
-def _check_rules(records: list[Any]) -> None:
+def _check_rules(zone: str, before: list[Any], after: list[Any]) -> None:
+    """The records at one name after the write (CNAME alone, no duplicate, sound SPF/DMARC)."""
     try:
-        check_zone_rules(records)
+        check_zone_rules(after)
+        raise_problems(mail_auth_problems(zone, before, after))
     except RecordProblem as problem:
-        raise _invalid(problem) from None
+        raise invalid(problem) from None
 
 
 @tool(
@@ -187,10 +187,10 @@ async def dns_create_record(
     try:
         spec = validate_record(fqdn, type=type, name=name, target=target, ttl=ttl, priority=priority)
     except RecordProblem as problem:
-        raise _invalid(problem) from None
+        raise invalid(problem) from None
     page = await ctx.api.dns.list_records(fqdn, max_items=MAX_RECORDS)
     neighbours = _same_name(page.items, spec.source)
-    _check_rules([*neighbours, spec])
+    _check_rules(fqdn, neighbours, [*neighbours, spec])
     params = {"zone": fqdn, **spec.as_params()}
     label = f"{spec.fqdn(fqdn)} {spec.type} {spec.target} (TTL {spec.ttl})"
     return Plan(
@@ -235,7 +235,7 @@ async def dns_update_record(
         new_target = normalise_target(current.type, target, priority=priority) if target is not None else current.target
         new_ttl = check_ttl(ttl) if ttl is not None else current.ttl
     except RecordProblem as problem:
-        raise _invalid(problem) from None
+        raise invalid(problem) from None
     before = record_value(current)
     after = {**before, "target": new_target, "ttl": new_ttl}
     diff = diff_fields(dns_record_resource(fqdn, record_id), before, after, fields=("target", "ttl"))
@@ -243,7 +243,8 @@ async def dns_update_record(
         raise InvalidArgumentError.for_field("target", "the record already has this target and TTL; nothing to change")
     page = await ctx.api.dns.list_records(fqdn, max_items=MAX_RECORDS)
     updated = current.model_copy(update={"target": new_target, "ttl": new_ttl})
-    _check_rules([*(r for r in _same_name(page.items, current.source.lower()) if r.id != record_id), updated])
+    neighbours = _same_name(page.items, current.source.lower())
+    _check_rules(fqdn, neighbours, [*(r for r in neighbours if r.id != record_id), updated])
     name = absolute_name(current.source, fqdn)
     label = f"{name} {current.type} {current.target} (TTL {current.ttl})"
     return Plan(

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field
 
 from infomaniak_mcp.api.dns.client import is_local_url
-from infomaniak_mcp.api.errors import InvalidArgumentError
+from infomaniak_mcp.api.errors import ErrorDetail, InvalidArgumentError
 from infomaniak_mcp.domain.dns_live import DNS_PORT, PUBLIC_RESOLVERS, comparable, resolver_addresses
 from infomaniak_mcp.domain.dns_records import RecordProblem, normalise_zone
 from infomaniak_mcp.server.context import ToolContext
@@ -36,7 +36,15 @@ DomainName = Annotated[str, Field(description="e.g. example.ch")]
 
 
 def invalid(problem: RecordProblem) -> InvalidArgumentError:
-    return InvalidArgumentError.for_field(problem.field, problem.problem, problem.allowed)
+    """The problem (or every problem of a `RecordProblems`) as one error, one detail per field."""
+    problems = problem.all
+    if len(problems) == 1:
+        return InvalidArgumentError.for_field(problem.field, problem.problem, problem.allowed)
+    return InvalidArgumentError(
+        description=f"{len(problems)} problems: " + "; ".join(f"{p.field}: {p.problem}" for p in problems),
+        details=[ErrorDetail(code="invalid", description=p.problem, attribute=p.field, values=p.allowed)
+                 for p in problems],
+    )
 
 
 def zone_arg(value: str, field: str = "zone") -> str:

@@ -1,0 +1,98 @@
+"""Checks on DNS writes: SPF/DMARC records a write brings, every bad change of a change set at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from infomaniak_mcp.domain.dns_changes import ChangeRequest, diff_zone, plan_change_set
+from infomaniak_mcp.domain.dns_mailauth import mail_auth_problems
+from infomaniak_mcp.domain.dns_records import RecordProblem, RecordProblems, RecordSpec
+
+ZONE = "example.ch"
+
+
+@dataclass
+class Rec:
+    id: int
+    source: str
+    type: str
+    target: str
+    ttl: int = 3600
+
+
+CURRENT = [
+    Rec(1, ".", "NS", "ns41.infomaniak.com"),
+    Rec(3, ".", "A", "203.0.113.1"),
+    Rec(5, ".", "TXT", "v=spf1 mx -all"),
+    Rec(6, ".", "TXT", "google-site-verification=abc"),
+    Rec(7, "_dmarc", "TXT", "v=DMARC1; p=none"),
+]
+
+
+def test_a_written_spf_or_dmarc_record_with_a_syntax_error_is_refused() -> None:
+    bad_spf = RecordSpec("mail", "TXT", "v=spf1 ip4:1.2.3.400 -all", 3600)
+    problems = mail_auth_problems(ZONE, [], [bad_spf])
+    assert [p.field for p in problems] == ["target"]
+    assert "SPF" in problems[0].problem
+    assert "1.2.3.400" in problems[0].problem
+    bad_dmarc = RecordSpec("_dmarc.sub", "TXT", "v=DMARC1; p=quarantaine", 3600)
+    problems = mail_auth_problems(ZONE, [], [bad_dmarc])
+    assert "p=quarantaine" in problems[0].problem
+    # DMARC-looking text elsewhere than _dmarc, and sound records, pass
+    assert mail_auth_problems(ZONE, [], [RecordSpec("x", "TXT", "v=DMARC1; p=quarantaine", 3600)]) == []
+    assert mail_auth_problems(ZONE, [], [RecordSpec("_dmarc", "TXT", "v=DMARC1; p=reject", 3600)]) == []
+
+
+def test_records_the_write_does_not_touch_are_not_judged() -> None:
+    planted = Rec(9, ".", "TXT", "v=spf1 ip4:1.2.3.400 -all")
+    other = Rec(10, ".", "TXT", "v=spf1 -all")
+    assert mail_auth_problems(ZONE, [planted, other], [planted, other]) == []  # already broken: the audit says so
+    # updating one of two SPF records does not make things worse: allowed
+    fixed = Rec(9, ".", "TXT", "v=spf1 ip4:1.2.3.4 -all")
+    assert mail_auth_problems(ZONE, [planted, other], [fixed, other]) == []
+
+
+def test_a_second_spf_record_at_a_name_is_refused_with_the_record_to_update() -> None:
+    with pytest.raises(RecordProblem) as info:
+        plan_change_set(ZONE, CURRENT, [ChangeRequest("create", name="@", type="TXT", target="v=spf1 a -all")])
+    assert info.value.field == "changes[0].target"
+    assert "2 SPF records" in info.value.problem
+    assert "[5]" in info.value.problem
+    # replacing the record (delete + create) or updating it is fine
+    plan_change_set(ZONE, CURRENT, [ChangeRequest("delete", record_id=5),
+                                    ChangeRequest("create", name="@", type="TXT", target="v=spf1 a -all")])
+    plan_change_set(ZONE, CURRENT, [ChangeRequest("update", record_id=5, target="v=spf1 a mx -all")])
+    with pytest.raises(RecordProblem) as info:  # turning another TXT into SPF makes two
+        plan_change_set(ZONE, CURRENT, [ChangeRequest("update", record_id=6, target="v=spf1 a -all")])
+    assert info.value.field == "changes[0].target"
+    with pytest.raises(RecordProblem) as info:
+        plan_change_set(ZONE, CURRENT, [ChangeRequest("update", record_id=7, target="v=DMARC1; p=quarantaine")])
+    assert info.value.field == "changes[0].target"
+
+
+def test_a_zone_file_import_is_checked_too() -> None:
+    desired = [RecordSpec(".", "TXT", "v=spf1 mx -all", 3600), RecordSpec(".", "TXT", "v=spf1 include:x.ch", 3600)]
+    with pytest.raises(RecordProblem) as info:
+        diff_zone(ZONE, CURRENT, desired, delete_missing=False)
+    assert info.value.field == "zone_file[. TXT].target"
+    with pytest.raises(RecordProblem) as info:
+        diff_zone(ZONE, CURRENT, [RecordSpec("_dmarc", "TXT", "v=DMARC1; p=maybe", 3600)], delete_missing=False)
+    assert info.value.field == "zone_file[_dmarc TXT].target"
+
+
+def test_every_bad_change_is_reported_at_once() -> None:
+    with pytest.raises(RecordProblems) as info:
+        plan_change_set(ZONE, CURRENT, [
+            ChangeRequest("create", name="a", type="A", target="203.0.113.5"),
+            ChangeRequest("create", name="b", type="MX", target="mx.example.com"),
+            ChangeRequest("update", record_id=12345, target="203.0.113.6"),
+            ChangeRequest("delete"),
+            ChangeRequest("update", record_id=3, ttl=600),
+            ChangeRequest("delete", record_id=3),
+        ])
+    fields = [p.field for p in info.value.problems]
+    assert fields == ["changes[1].target", "changes[2].record_id", "changes[3].record_id", "changes[5].record_id"]
+    assert info.value.field == "changes[1].target"
+    assert "changes[2].record_id: 12345 is not a record" in str(info.value)
