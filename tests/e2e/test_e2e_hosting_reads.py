@@ -57,6 +57,7 @@ async def call(client: Client, tool: str, args: dict[str, Any]) -> dict[str, Any
     assert not result.is_error, text_of(result)
     assert result.structured_content is not None
     assert text_of(result)
+    assert "None" not in text_of(result), text_of(result)  # an absent value is never shown as the word None
     return dict(result.structured_content)
 
 

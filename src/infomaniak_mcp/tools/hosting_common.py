@@ -45,6 +45,11 @@ def rows_of(models: Iterable[BaseModel]) -> list[Row]:
     return [row(m) for m in models]
 
 
+def shown(value: Any, missing: str = "-") -> str:
+    """A value for the text answer: `missing` for an absent one (never the word None)."""
+    return missing if value is None or value == "" else str(value)
+
+
 def manager_client(api: InfomaniakApi) -> ManagerHostingClient:
     """The manager-private hosting surface (writes, aliases, Node.js) over `api.manager`."""
     return ManagerHostingClient(api.manager)

@@ -18,7 +18,7 @@ from infomaniak_mcp.domain.hosting import nodejs_resource
 from infomaniak_mcp.safety.plan import DiffEntry, Plan, Risk, Step
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import ToolOutput, tool
-from infomaniak_mcp.tools.hosting_common import HostingId, Row, iso_time, manager_client, row, rows_of
+from infomaniak_mcp.tools.hosting_common import HostingId, Row, iso_time, manager_client, row, rows_of, shown
 from infomaniak_mcp.tools.hosting_ops import NODE_STATUS_AFTER
 from infomaniak_mcp.tools.hosting_writes import plan_state, writable_hosting
 
@@ -62,9 +62,10 @@ class NodeAppDetail(ToolOutput):
         jobs = "; ".join(f"{j.get('action', '?')} {j['status']} {j.get('started', '')}".strip() for j in self.jobs)
         return "\n".join(
             [
-                f"Node.js app {self.app_id} {c.get('fqdn')} on hosting {self.hosting_id}: {self.status}",
-                f"Node {c.get('node_version')}, port {c.get('port')}, start '{c.get('start_command')}', "
-                f"build '{c.get('build_command')}', dir {c.get('directory')}",
+                f"Node.js app {self.app_id} {shown(c.get('fqdn'))} on hosting {self.hosting_id}: {self.status}",
+                f"Node {shown(c.get('node_version'))}, port {shown(c.get('port'))}, "
+                f"start '{shown(c.get('start_command'))}', build '{shown(c.get('build_command'))}', "
+                f"dir {shown(c.get('directory'))}",
                 f"Domains: {', '.join(self.domains)}",
                 f"Recent jobs: {jobs or 'none'}",
                 f"Logs: curl -N -H 'Authorization: Bearer <log_token>' {self.log_stream}",
@@ -124,12 +125,13 @@ async def hosting_apply_nodejs_action(
     expected = NODE_STATUS_AFTER[action]
     if action in ("start", "stop") and status == expected:
         raise InvalidArgumentError(
-            code="nothing_to_change", description=f"the app {app.main_fqdn} is already {status}",
+            code="nothing_to_change", description=f"the app {app.main_fqdn or app_id} is already {status}",
             hint="Use restart to relaunch it, or pick another action.",
         )
     resource = nodejs_resource(hosting.id, app_id)
     before = {"status": status}
-    label = f"{action.capitalize()} the Node.js app {app.main_fqdn} ({app_id})"
+    name = f"{app.main_fqdn} ({app_id})" if app.main_fqdn else str(app_id)
+    label = f"{action.capitalize()} the Node.js app {name}"
     risk: Risk = "high" if action == "stop" else "low"
     return Plan(
         summary=label + (" — it stays down until started again" if action == "stop" else ""),

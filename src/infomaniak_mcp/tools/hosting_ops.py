@@ -635,7 +635,8 @@ class _RecreateFtpUser(_Inverse):
                     "home_directory": before.get("home_directory") or "/",
                 },
                 ftp_user_resource(hosting_id, login),
-                f"Re-create the {before.get('connection_type')} user {login} (files were kept; new password)",
+                f"Re-create the {before.get('connection_type') or 'FTP/SSH'} user {login} "
+                "(files were kept; new password)",
             )
         ]
 
@@ -651,7 +652,7 @@ class _RestoreFtpType(_Inverse):
                 "hosting.update_ftp_user",
                 {**params, "connection_type": before.get("connection_type"), "rotate_password": False},
                 applied.resource,
-                f"Switch {params['login']} back to {before.get('connection_type')}",
+                f"Switch {params['login']} back to {before.get('connection_type') or 'its previous type'}",
                 applied.after,
             )
         ]
@@ -678,7 +679,8 @@ class _RequestFreeAgain(_Inverse):
     def build(self, applied: AppliedStep) -> list[Step]:
         before = _value(applied.before, "removed certificate")
         if before.get("type") != "free":
-            raise NotReversible(f"a removed {before.get('type')} certificate cannot be restored (its key is not kept)")
+            kind = before.get("type") or "non-free"
+            raise NotReversible(f"a removed {kind} certificate cannot be restored (its key is not kept)")
         hosting_id, site_id = int(applied.step.params["hosting_id"]), int(applied.step.params["site_id"])
         return [
             _step(

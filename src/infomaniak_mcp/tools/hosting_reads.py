@@ -37,6 +37,7 @@ from infomaniak_mcp.tools.hosting_common import (
     manager_client,
     row,
     rows_of,
+    shown,
 )
 
 MAX_ALIAS_READS = 10
@@ -92,8 +93,8 @@ class HostingList(ToolOutput):
             disk = f", disk {h['disk_percent']} %" if "disk_percent" in h else ""
             extra = f" [{', '.join(flags)}]" if flags else ""
             lines.append(
-                f"- {h['name']} (id {h['id']}, {h['kind']}, org {h.get('account_id')}, expires {h.get('expires')}"
-                f"{disk}){extra}"
+                f"- {h['name']} (id {h['id']}, {h['kind']}, org {shown(h.get('account_id'))}, "
+                f"expires {shown(h.get('expires'))}{disk}){extra}"
             )
         return "\n".join(lines)
 
@@ -141,7 +142,7 @@ class SiteLookup(ToolOutput):
         if self.matches:
             return "\n".join(
                 f"{m['fqdn']}: site {m['site_id']} on hosting {m['hosting']} (id {m['hosting_id']}, "
-                f"org {m.get('account_id')}), via {m['via']}"
+                f"org {shown(m.get('account_id'))}), via {m['via']}"
                 for m in self.matches
             )
         near = ", ".join(f"{c['fqdn']} (site {c['site_id']}, hosting {c['hosting_id']})" for c in self.closest)
@@ -268,7 +269,8 @@ def cert_text(c: Row) -> str:
     left = f", {c['days_left']} d left" if "days_left" in c else ""
     err = f" — {c['error']}" if c.get("error") else ""
     what = " ".join(str(c[k]) for k in ("status", "type", "issuer", "expires") if c.get(k))
-    return f"site {c['site_id']} {c.get('fqdn')}: {what}{left}{err}"
+    name = f" {c['fqdn']}" if c.get("fqdn") else ""
+    return f"site {c['site_id']}{name}: {what}{left}{err}"
 
 
 SITE_KEYS = "id, fqdn, type (apache_php|nodejs), directory, php, ssl, apps, app_id (Node.js)"
@@ -278,8 +280,8 @@ def site_text(s: Row) -> str:
     apps = f", {', '.join(s['apps'])}" if s.get("apps") else ""
     app = f", Node.js app {s['app_id']}" if s.get("app_id") else ""
     return (
-        f"[{s['id']}] {s.get('fqdn')} ({s.get('type')}, {s.get('directory')}, PHP {s.get('php', '-')}, "
-        f"SSL {s.get('ssl')}{apps}{app})"
+        f"[{s['id']}] {shown(s.get('fqdn'))} ({shown(s.get('type'))}, {shown(s.get('directory'))}, "
+        f"PHP {shown(s.get('php'))}, SSL {shown(s.get('ssl'))}{apps}{app})"
     )
 
 
@@ -409,7 +411,8 @@ class DatabaseList(ToolOutput):
         lines = [f"{len(self.databases)} database(s), {len(self.users)} user(s) on hosting {self.hosting_id}:"]
         for d in self.databases:
             users = ", ".join(f"{u}:{r}" for u, r in d["users"].items()) or "no user"
-            lines.append(f"- db {d['name']} ({d.get('size_mb')} MB, {d.get('application', 'no application')}): {users}")
+            size, app = shown(d.get("size_mb"), "?"), d.get("application", "no application")
+            lines.append(f"- db {d['name']} ({size} MB, {app}): {users}")
         for u in self.users:
             rights = ", ".join(f"{db}:{r}" for db, r in u["rights"].items()) or "no rights"
             lines.append(f"- user {u['name']}: {rights}")
@@ -482,7 +485,7 @@ class FtpUserList(ToolOutput):
     def to_text(self) -> str:
         lines = [f"{len(self.users)} FTP/SSH user(s) on hosting {self.hosting_id}:"]
         lines += [
-            f"- {u['login']} ({u['type']}, home {u.get('home')}{', inactive' if not u['active'] else ''}"
+            f"- {u['login']} ({u['type']}, home {shown(u.get('home'))}{', inactive' if not u['active'] else ''}"
             f"{', temporary' if u.get('temporary') else ''})"
             for u in self.users
         ]

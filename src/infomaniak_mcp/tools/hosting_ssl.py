@@ -66,8 +66,9 @@ async def hosting_set_certificate(
                   "fingerprint": check.fingerprint_sha256}
         notes = f" (warnings: {'; '.join(check.warnings)})" if check.warnings else ""
     kind = "a free Let's Encrypt" if type == "free" else "a custom"
-    replace = f", replacing the current {current.type} certificate" if current is not None else ""
-    summary = f"Install {kind} certificate on {fqdn} (site {site_id}){replace}{notes}"
+    replace = f", replacing the current {current.type or 'installed'} certificate" if current is not None else ""
+    where = f"{fqdn} (site {site_id})" if fqdn else f"site {site_id}"
+    summary = f"Install {kind} certificate on {where}{replace}{notes}"
     risk: Risk = "high" if current is not None and current.type != "free" else "low"
     return Plan(
         summary=summary,

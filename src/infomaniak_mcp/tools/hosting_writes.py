@@ -185,7 +185,7 @@ async def _alias_plan(ctx: ToolContext, hosting: WebHosting, site_id: int, names
     current = sorted(a.name for a in await manager_client(ctx.api).list_aliases(hosting.id, site_id))
     new = [n for n in wanted if n not in current]
     if not new:
-        raise InvalidArgumentError.for_field("name", f"every name is already an alias of {site.main_fqdn}")
+        raise InvalidArgumentError.for_field("name", f"every name is already an alias of {site.main_fqdn or site_id}")
     domains = await ctx.api.domain.list_domains(hosting.account_id) if hosting.account_id else []
     used, _ = await used_names(ctx, hosting, new, [d.customer_name.lower() for d in domains])
     refusals = [r for n in new for r in name_refusals(n, used=used, account_domains=domains, now=ctx.clock(),
@@ -195,7 +195,7 @@ async def _alias_plan(ctx: ToolContext, hosting: WebHosting, site_id: int, names
     resource = f"{site_resource(hosting.id, site_id)}/aliases"
     params = {"hosting_id": hosting.id, "site_id": site_id, "aliases": new}
     return Plan(
-        summary=f"Add {', '.join(new)} to the site {site.main_fqdn}",
+        summary=f"Add {', '.join(new)} to the site {site.main_fqdn or site_id}",
         steps=[_one("hosting.add_aliases", params, resource, f"Add the alias(es) {', '.join(new)}", current)],
         diff=[DiffEntry(resource=resource, before=current, after=sorted([*current, *new]))],
         risk="low",
@@ -312,7 +312,7 @@ async def hosting_delete_resource(
         )
         before: Any = site_value(site)
         params: dict[str, Any] = {"hosting_id": h, "site_id": sid}
-        operation, resource, label = "hosting.delete_site", site_resource(h, sid), f"the site {site.main_fqdn}"
+        operation, resource, label = "hosting.delete_site", site_resource(h, sid), f"the site {site.main_fqdn or sid}"
         target, risk, reversible = site.main_fqdn or str(sid), "irreversible", False
         extra = " — " + "; ".join(impact.lines())
         state: Any = {"site": before, "impact": impact.lines()}
@@ -325,7 +325,8 @@ async def hosting_delete_resource(
         target, risk, reversible = full, "irreversible", False
         size = f"{(db.disk_used or 0) / 1048576:.0f} MB"
         holders = ", ".join(before["users"]) or "no user"
-        app = f"; used by {db.application.type} {db.application.name or ''}".rstrip() if db.application else ""
+        used_by = db.application and f"{db.application.type or 'an application'} {db.application.name or ''}".rstrip()
+        app = f"; used by {used_by}" if used_by else ""
         extra = f" — {size}, all its data is lost; users with rights: {holders}{app}"
         state = before
     elif kind == "database_user":
@@ -357,7 +358,7 @@ async def hosting_delete_resource(
         params = {"hosting_id": h, "site_id": sid}
         operation, resource = "hosting.delete_certificate", certificate_resource(h, sid)
         target, state = cert.main_fqdn or str(sid), before
-        label = f"the {cert.type} certificate of {target}"
+        label = f"the {cert.type or 'current'} certificate of {target}"
         reversible = cert.type == "free"
         extra = " — the site is served over plain HTTP until a new one is installed"
     else:
