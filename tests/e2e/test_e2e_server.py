@@ -118,8 +118,11 @@ async def test_read_only_mode_hides_write_tools(make_server: ServerFactory, tran
         assert names == {"fake_get_echo", "fake_get_failure", "fake_list_items"}
         result = await client.call_tool("fakewrite_delete_thing", {"name": "x"})
     assert result.is_error
-    assert text_of(result) == "Unknown tool: fakewrite_delete_thing"
-    assert result.structured_content is None
+    # hidden, but not "unknown": the answer says why and what to do (nothing ran)
+    assert text_of(result).startswith("read_only_mode: fakewrite_delete_thing changes the account")
+    assert result.structured_content is not None
+    assert result.structured_content["error"] == "read_only_mode"
+    assert "without --read-only" in result.structured_content["next_step"]
 
 
 async def test_read_only_mode_refuses_write_tools_at_call_time(

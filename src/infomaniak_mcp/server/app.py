@@ -25,6 +25,7 @@ client and closes it when the server stops.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
 import logging
@@ -56,14 +57,18 @@ from infomaniak_mcp.server.deps import (
 from infomaniak_mcp.server.errors import (
     ConfirmationRefusedError,
     ReadOnlyModeError,
+    ToolNotEnabledError,
+    UnknownToolError,
     error_result,
     failure_result,
     invalid_arguments_error,
+    unknown_arguments_error,
 )
 from infomaniak_mcp.server.instructions import build_instructions
 from infomaniak_mcp.server.logs import configure_logging
 from infomaniak_mcp.server.manifest import ResourceEntry, ToolEntry, load_manifest
-from infomaniak_mcp.server.registry import Selection, ToolSpec, get_spec, resource_specs, toolsets
+from infomaniak_mcp.server.outcome import TOKEN_PARAM
+from infomaniak_mcp.server.registry import Selection, ToolSpec, all_specs, get_spec, resource_specs, toolsets
 from infomaniak_mcp.server.resources import register_lazy_resources, register_resources
 from infomaniak_mcp.server.schemas import compact_output_schema, compact_schema
 from infomaniak_mcp.server.writes import refuse_call, run_write, write_parameters
@@ -286,10 +291,22 @@ class InfomaniakServer(MCPServer[ServerState]):
         self._materialize(name)
         tool = self._tool_manager.get_tool(name)
         spec: ToolSpec | None = getattr(tool.fn, "__tool_spec__", None) if tool is not None else None
-        if tool is None or spec is None or self._deps is None:
+        deps = self._deps
+        if deps is None or (tool is not None and spec is None):
             return await super().call_tool(name, arguments, context)
         if context is None:
             context = Context(mcp_server=self, subscriptions=self._subscriptions)
+        arguments = arguments or {}
+        if spec is None:
+            return await self._not_exposed(deps, name, arguments, context)
+        accepted = [p.name for p in spec.parameters] + ([] if spec.read_only else [TOKEN_PARAM])
+        unknown = sorted(set(arguments) - set(accepted))
+        if unknown:
+            error = unknown_arguments_error(name, unknown, accepted)
+            logger.info("tool %s refused unknown arguments: %s", name, unknown)
+            if spec.read_only:
+                return error_result(error)
+            return await refuse_call(spec, deps, context, arguments, "invalid_arguments", error)
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
@@ -303,7 +320,7 @@ class InfomaniakServer(MCPServer[ServerState]):
                 logger.info("tool %s refused arguments: %s", name, [d.attribute for d in error.details])
                 if spec.read_only:
                     return error_result(error)
-                return await refuse_call(spec, self._deps, context, arguments, "invalid_arguments", error)
+                return await refuse_call(spec, deps, context, arguments, "invalid_arguments", error)
             if spec.read_only:
                 raise
             refused = ConfirmationRefusedError(
@@ -311,7 +328,33 @@ class InfomaniakServer(MCPServer[ServerState]):
                 reason="invalid_answer",
                 hint="Call the tool again; the user must accept with confirm = true (or type the exact name).",
             )
-            return await refuse_call(spec, self._deps, context, arguments, "invalid_confirmation_answer", refused)
+            return await refuse_call(spec, deps, context, arguments, "invalid_confirmation_answer", refused)
+
+    async def _not_exposed(
+        self, deps: ServerDeps, name: str, arguments: dict[str, Any], context: Context[ServerState, Any]
+    ) -> CallToolResult:
+        """A call to a tool this server does not list: a write under --read-only (refused and audited),
+        a declared tool not enabled (how to enable it, keeping the current selection), or no tool at all."""
+        from infomaniak_mcp.tools.tools import enable_hint
+
+        declared = {spec.name: spec for spec in all_specs(None)}
+        spec = declared.get(name)
+        if spec is None:
+            close = difflib.get_close_matches(name, sorted(declared), n=3, cutoff=0.6)
+            shown = [f"{c} ({'enabled' if c in deps.enabled_tools else 'not enabled'})" for c in close]
+            hint = (f"Did you mean {', '.join(shown)}? " if shown else "") + UnknownToolError.default_next_step
+            logger.info("call to unknown tool %r", name[:80])
+            return error_result(UnknownToolError(description=f"no tool is named {name[:80]!r}", hint=hint))
+        if not spec.read_only and deps.read_only:
+            error = ReadOnlyModeError(
+                description=f"{name} changes the account and this server runs with --read-only: write tools are "
+                "hidden and refused. Nothing was changed."
+            )
+            return await refuse_call(spec, deps, context, arguments, "read_only_mode", error)
+        hint = enable_hint(deps.enabled_tools, [spec], read_only=deps.read_only)
+        return error_result(ToolNotEnabledError(
+            description=f"{name} (toolset {spec.toolset}) exists but is not enabled on this server", hint=hint
+        ))
 
     def _tool_input_schema(self, name: str) -> dict[str, Any] | None:
         entry = (self._pending or {}).get(name)

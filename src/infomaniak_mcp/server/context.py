@@ -35,6 +35,8 @@ class ToolContext:
     """Audit log, history and tokens of this server (the audit and history tools read them)."""
     enabled_tools: frozenset[str] = frozenset()
     """Names of the tools this server exposes (tools_search tells which hits need enabling)."""
+    read_only: bool = False
+    """The server runs with --read-only: write tools (and api_call_write) are not available."""
 
     @property
     def api(self) -> InfomaniakApi:

@@ -81,6 +81,7 @@ class ServerDeps:
             api_client=self.api,
             safety_engine=self.safety,
             enabled_tools=self.enabled_tools,
+            read_only=self.read_only,
         )
         if self.clock is not None:
             tool_ctx.clock = self.clock

@@ -80,6 +80,39 @@ def invalid_arguments_error(exc: ValidationError) -> InvalidArgumentError:
     return InvalidArgumentError(description=f"invalid arguments: {shown}{more}", details=details)
 
 
+def unknown_arguments_error(tool: str, unknown: list[str], valid: list[str]) -> InvalidArgumentError:
+    """`invalid_argument` for arguments `tool` does not have (one detail per key, the valid ones listed)."""
+    listed = ", ".join(valid) or "none"
+    details = [
+        ErrorDetail(code="unknown_argument", description=f"{tool} has no parameter {key}", attribute=key, values=valid)
+        for key in unknown
+    ]
+    return InvalidArgumentError(
+        description=f"{tool} has no parameter {', '.join(unknown)}; its parameters: {listed}. Nothing was done.",
+        details=details,
+        hint=f"Call {tool} again with only its parameters ({listed}); check their spelling.",
+    )
+
+
+@dataclass
+class ToolNotEnabledError(InfomaniakError):
+    """A declared tool this server does not expose (not in its toolsets, excluded, or hidden by --read-only)."""
+
+    code: str = "tool_not_enabled"
+    default_next_step: ClassVar[str] = "Call tools_search to see how to enable it, or use a listed tool."
+
+
+@dataclass
+class UnknownToolError(InfomaniakError):
+    """A tool name no toolset declares."""
+
+    code: str = "unknown_tool"
+    default_next_step: ClassVar[str] = (
+        "Call tools_search with the task in words to find the right tool (api_search_operations finds any "
+        "documented API operation)."
+    )
+
+
 def error_text(error: InfomaniakError) -> str:
     """One line for the model: code, plain explanation, what to do next."""
     return redact_text(f"{error.code}: {error.description} — Next step: {error.next_step}")

@@ -40,7 +40,7 @@ from infomaniak_mcp.safety.operations import OperationContext, operation
 from infomaniak_mcp.safety.plan import DiffEntry, Plan, Step, diff_fields, fingerprint
 from infomaniak_mcp.safety.redact import redact
 from infomaniak_mcp.server.context import ToolContext
-from infomaniak_mcp.server.registry import ToolOutput, all_specs, get_spec, tool
+from infomaniak_mcp.server.registry import ToolOutput, ToolSpec, all_specs, get_spec, tool
 from infomaniak_mcp.spec.describe import (
     DEFAULT_DEPTH,
     PAGING_NAMES,
@@ -172,7 +172,7 @@ def not_enabled_note(ctx: ToolContext, names: list[str]) -> str:
     from infomaniak_mcp.tools.tools import enable_hint
 
     specs = [spec for spec in (get_spec(name) for name in names) if spec is not None]
-    hint = enable_hint(ctx.enabled_tools, specs, reach=False)
+    hint = enable_hint(ctx.enabled_tools, specs, reach=False, read_only=ctx.read_only)
     return f"{', '.join(names)} (curated) {'is' if len(names) == 1 else 'are'} not enabled here: {hint}"
 
 
@@ -314,11 +314,23 @@ async def api_search_operations(
         notes.append("kChat operations take team=<subdomain> in api_call/api_call_write.")
     if query.strip() and weak(everything):
         notes.extend(_weak_result_notes(ctx, spec, query, bool(everything)))
+    if ctx.read_only and any(h.method != "GET" for h in hits):
+        notes.append("This server is read-only: only the GET operations can be called (api_call).")
     missing_tools = list(dict.fromkeys(name for h in hits for name in h.covered_by_not_enabled or ()))
     if missing_tools:
-        notes.append(not_enabled_note(ctx, missing_tools) + " Meanwhile api_call / api_call_write reach them.")
+        meanwhile = " Meanwhile api_call reaches the GET ones." if ctx.read_only else (
+            " Meanwhile api_call / api_call_write reach them.")
+        notes.append(not_enabled_note(ctx, missing_tools) + meanwhile)
     note = " ".join(notes) or None
     return OperationHits(hits=hits, matching=len(everything), note=note)
+
+
+def _availability(ctx: ToolContext, spec: ToolSpec) -> str:
+    if spec.name in ctx.enabled_tools:
+        return "enabled"
+    if ctx.read_only and not spec.read_only:
+        return "a write tool: unavailable, this server is read-only"
+    return "not enabled: tools_search says how"
 
 
 def _weak_result_notes(ctx: ToolContext, spec: ApiSpec, query: str, some: bool) -> list[str]:
@@ -333,8 +345,7 @@ def _weak_result_notes(ctx: ToolContext, spec: ApiSpec, query: str, some: bool) 
     words = " ".join(content_words(query))
     ranked = [tool_spec for tool_spec, _ in rank_tools(words, 3)] if words else []
     if ranked:
-        shown = [f"{t.name} ({'enabled' if t.name in ctx.enabled_tools else 'not enabled: tools_search says how'})"
-                 for t in ranked]
+        shown = [f"{t.name} ({_availability(ctx, t)})" for t in ranked]
         notes.append("Curated tools that may fit: " + ", ".join(shown) + ".")
     return [n for n in notes if n]
 

@@ -65,11 +65,13 @@ def current_toolsets(enabled: frozenset[str]) -> list[str]:
     return [name for name, info in catalog.items() if (name in used if used else info.default)]
 
 
-def enable_hint(enabled: frozenset[str], wanted: list[ToolSpec], *, reach: bool = True) -> str:
+def enable_hint(enabled: frozenset[str], wanted: list[ToolSpec], *, reach: bool = True, read_only: bool = False) -> str:
     """How to restart this server with `wanted` added, keeping every tool it has now.
 
     `--toolsets` lists the current toolsets plus the wanted ones; `--tools` names tools on top of
     `--toolsets` (alone it selects only the tools named, which would drop everything else).
+    `read_only` (the server runs with --read-only): a wanted write tool needs a restart without
+    --read-only, and only the GET operations are offered through api_call meanwhile.
     """
     current = current_toolsets(enabled)
     sets = list(dict.fromkeys(spec.toolset for spec in wanted))
@@ -77,15 +79,26 @@ def enable_hint(enabled: frozenset[str], wanted: list[ToolSpec], *, reach: bool 
     added = [name for name in sets if name not in current]
     why = f"this server's toolsets plus {', '.join(added)}" if added else "whole toolsets; the default lists fewer"
     everything = ",".join(dict.fromkeys([*current, *sets]))
-    hint = (
-        f"Restart the server with --toolsets {everything} ({why}), or with --toolsets {','.join(current)} "
-        f"--tools {names} (--tools alone would select only those tools); --toolsets all enables everything."
-    )
-    if any(not spec.read_only for spec in wanted):
-        hint += " Write tools are hidden under --read-only."
-    reachable = [key for spec in wanted for key in spec.covers]
+    writes = [spec.name for spec in wanted if not spec.read_only]
+    if read_only and writes:
+        hint = (
+            f"{', '.join(writes)} change{'s' if len(writes) == 1 else ''} the account and this server runs with "
+            "--read-only, which hides every write tool: restart it without --read-only"
+            + (f" and with --toolsets {everything}." if added else ".")
+        )
+    else:
+        hint = (
+            f"Restart the server with --toolsets {everything} ({why}), or with --toolsets {','.join(current)} "
+            f"--tools {names} (--tools alone would select only those tools); --toolsets all enables everything."
+        )
+        if writes:
+            hint += " Write tools are hidden under --read-only."
+    reachable = [str(key) for spec in wanted for key in spec.covers]
+    if read_only:
+        reachable = [key for key in reachable if key.startswith("GET ")]
     if reach and reachable:
-        hint += f" Until then, api_call / api_call_write reach {'; '.join(dict.fromkeys(reachable))}."
+        via = "api_call reaches" if read_only else "api_call / api_call_write reach"
+        hint += f" Until then, {via} {'; '.join(dict.fromkeys(reachable))}."
     return hint
 
 
@@ -127,10 +140,12 @@ async def tools_search(
     if not hits:
         how = (
             "Try other words, or api_search_operations: it finds every documented API operation, "
-            "callable with api_call / api_call_write. --toolsets all enables every tool."
+            + ("readable with api_call (this server is read-only)." if ctx.read_only
+               else "callable with api_call / api_call_write.")
+            + " --toolsets all enables every tool."
         )
     elif missing is None:
         how = "Every hit is already in your tool list."
     else:
-        how = f"{missing.name} is not enabled. " + enable_hint(ctx.enabled_tools, [missing])
+        how = f"{missing.name} is not enabled. " + enable_hint(ctx.enabled_tools, [missing], read_only=ctx.read_only)
     return ToolHits(hits=hits, how_to_enable=how)

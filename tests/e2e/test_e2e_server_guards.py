@@ -1,0 +1,116 @@
+"""What the server answers before any tool runs: unknown arguments, tools it does not expose.
+
+Both are answered by `InfomaniakServer.call_tool` (one place for every tool): an argument the tool
+does not have is `invalid_argument` naming it and listing the valid ones (never silently ignored:
+a misspelt filter must not look like it filtered); a tool that is declared but not enabled, a
+write tool under --read-only, or a name that is no tool get an `isError` answer that says which
+and what to do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from e2e_support import connect, text_of
+from e2e_writes_support import ZONE, WriteBench, structured
+
+from infomaniak_mcp.config import Settings
+from infomaniak_mcp.safety.engine import SafetyEngine
+from infomaniak_mcp.server.app import build_server
+from infomaniak_mcp.server.registry import select_tools
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_an_unknown_argument_of_a_read_tool_is_refused(tmp_path: Path) -> None:
+    bench = WriteBench(tmp_path)
+    async with connect(bench.server(), "memory", "legacy") as client:
+        result = await client.call_tool("dns_list_records", {"zone": ZONE, "typ": "A"})
+        good = await client.call_tool("dns_list_records", {"zone": ZONE, "type": "A"})
+    assert result.is_error
+    error = structured(result)
+    assert error["error"] == "invalid_argument"
+    assert "dns_list_records has no parameter typ" in text_of(result)
+    assert "zone" in error["description"]
+    assert "type" in error["description"]
+    assert [d["attribute"] for d in error["details"]] == ["typ"]
+    assert not good.is_error
+
+
+@pytest.mark.parametrize("era", ["legacy", "2026-07-28"])
+async def test_an_unknown_argument_of_a_write_tool_is_refused_and_audited(tmp_path: Path, era: str) -> None:
+    bench = WriteBench(tmp_path)
+    before = bench.state_dump()
+    arguments = {"zone": ZONE, "name": "www", "type": "A", "target": "192.0.2.7", "tll": 300}
+    async with connect(bench.server(), "memory", era) as client:
+        result = await client.call_tool("dns_create_record", arguments)
+        # confirmation_token is a parameter of every write tool: accepted (here refused as malformed, not unknown)
+        token = await client.call_tool(
+            "dns_create_record", {**{k: v for k, v in arguments.items() if k != "tll"}, "confirmation_token": "x"}
+        )
+    assert result.is_error
+    assert structured(result)["error"] == "invalid_argument"
+    assert "has no parameter tll" in text_of(result)
+    assert "confirmation_token" in structured(result)["description"]
+    assert structured(token)["error"] == "confirmation_refused"
+    assert bench.state_dump() == before
+    assert ("dns_create_record", "rejected", "invalid_arguments") in bench.audit_phases()
+
+
+def _server(tmp_path: Path, *, read_only: bool = False, names: list[str] | None = None) -> object:
+    engine = SafetyEngine.in_directory(tmp_path / "engine")
+    return build_server(Settings(), select_tools(names, read_only=read_only), api=None, safety=engine)
+
+
+async def test_a_declared_tool_that_is_not_enabled_says_how_to_enable_it(tmp_path: Path) -> None:
+    async with connect(_server(tmp_path), "memory", "legacy") as client:
+        result = await client.call_tool("audit_tail", {})
+    assert result.is_error
+    error = structured(result)
+    assert error["error"] == "tool_not_enabled"
+    assert "audit" in error["description"]
+    assert "--toolsets" in error["next_step"]
+    assert "audit" in error["next_step"]
+    assert "dns" in error["next_step"]  # the current selection is kept
+
+
+async def test_a_write_tool_under_read_only_says_the_server_is_read_only(tmp_path: Path) -> None:
+    engine = SafetyEngine.in_directory(tmp_path / "engine")
+    server = build_server(Settings(), select_tools(read_only=True), api=None, safety=engine)
+    async with connect(server, "memory", "legacy") as client:
+        result = await client.call_tool("dns_delete_record", {"zone": ZONE, "record": 1})
+    assert result.is_error
+    error = structured(result)
+    assert error["error"] == "read_only_mode"
+    assert "--read-only" in error["description"]
+    assert "without --read-only" in error["next_step"]
+    entries = engine.audit.search(limit=10)
+    assert [(e.tool, e.phase, e.outcome) for e in entries] == [("dns_delete_record", "rejected", "read_only_mode")]
+
+
+async def test_a_name_that_is_no_tool_suggests_the_closest(tmp_path: Path) -> None:
+    async with connect(_server(tmp_path), "memory", "legacy") as client:
+        result = await client.call_tool("dns_list_record", {})
+        nothing = await client.call_tool("zzz_nothing_like_it", {})
+    assert result.is_error
+    assert structured(result)["error"] == "unknown_tool"
+    assert "dns_list_records (enabled)" in structured(result)["next_step"]
+    assert structured(nothing)["error"] == "unknown_tool"
+    assert "tools_search" in structured(nothing)["next_step"]
+
+
+async def test_read_only_discovery_does_not_offer_writes(tmp_path: Path) -> None:
+    engine = SafetyEngine.in_directory(tmp_path / "engine")
+    server = build_server(Settings(), select_tools(["tools", "api"], read_only=True), api=None, safety=engine)
+    async with connect(server, "memory", "legacy") as client:
+        found = structured(await client.call_tool("tools_search", {"query": "delete a dns record", "limit": 3}))
+        ops = await client.call_tool(
+            "api_search_operations", {"query": "delete a dns record", "product": "domain", "limit": 5}
+        )
+    assert found["hits"][0]["name"] == "dns_delete_record"
+    assert "api_call_write" not in found["how_to_enable"]
+    assert "without --read-only" in found["how_to_enable"]
+    text = text_of(ops)
+    assert "api_call_write" not in text
+    assert "read-only" in text
