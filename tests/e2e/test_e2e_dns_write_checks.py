@@ -81,3 +81,30 @@ async def test_a_change_set_reports_every_bad_change(tmp_path: Path) -> None:
     for field in ("changes[1].target", "changes[2].record_id: 12345", "changes[3].record_id"):
         assert field in text
     assert "changes[0]" not in text
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "field"),
+    [
+        ("dns_create_record", {"type": "A", "name": "x.other-domain.ch", "target": "192.0.2.1"}, "name"),
+        ("dns_create_record", {"type": "A", "name": "x.alpage-labs.dev", "target": "192.0.2.1"}, "name"),
+        ("dns_apply_changes", {"changes": [{"action": "create", "name": "x.alpage-labs.dev", "type": "A",
+                                            "target": "192.0.2.1"}]}, "changes[0].name"),
+    ],
+)
+async def test_a_relative_name_naming_another_domain_is_refused(
+    tmp_path: Path, tool: str, arguments: dict[str, Any], field: str
+) -> None:
+    text = await refused(WriteBench(tmp_path), tool, {"zone": ZONE, **arguments})
+    assert f"{field}: " in text
+    assert "a name without a final dot is relative" in text
+    assert f".{ZONE}" in text
+
+
+async def test_a_name_under_the_zone_is_accepted_with_or_without_the_final_dot(tmp_path: Path) -> None:
+    bench = WriteBench(tmp_path)
+    async with connect_writes(bench.server(), "memory", "legacy") as client:
+        for name in (f"x.{ZONE}", f"x.{ZONE}.", "x.dev"):
+            result = await client.call_tool("dns_create_record", {"zone": ZONE, "type": "A", "name": name,
+                                                                  "target": "192.0.2.1"})
+            assert not result.is_error, text_of(result)

@@ -16,7 +16,7 @@ updates one to one; what remains is created, or deleted when `delete_missing` (e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -105,7 +105,9 @@ def _check(zone: str, current: Sequence[StoredRecord], result: ChangeSet, where:
     return result
 
 
-def _one(zone: str, index: int, request: ChangeRequest, by_id: dict[int, StoredRecord]) -> Change | str:
+def _one(
+    zone: str, index: int, request: ChangeRequest, by_id: dict[int, StoredRecord], other_zones: Collection[str]
+) -> Change | str:
     where = f"changes[{index}]"
     try:
         if request.action == "create":
@@ -115,6 +117,7 @@ def _one(zone: str, index: int, request: ChangeRequest, by_id: dict[int, StoredR
             spec = validate_record(
                 zone, type=request.type, name=request.name, target=request.target,
                 ttl=request.ttl if request.ttl is not None else 3600, priority=request.priority,
+                other_zones=other_zones,
             )
             return Change("create", None, spec, where=where)
         if request.record_id is None:
@@ -140,9 +143,16 @@ def _one(zone: str, index: int, request: ChangeRequest, by_id: dict[int, StoredR
         raise problem.under(where) from None
 
 
-def plan_change_set(zone: str, current: Sequence[StoredRecord], requests: Sequence[ChangeRequest]) -> ChangeSet:
+def plan_change_set(
+    zone: str,
+    current: Sequence[StoredRecord],
+    requests: Sequence[ChangeRequest],
+    *,
+    other_zones: Collection[str] = (),
+) -> ChangeSet:
     """Validate and order `requests` against the zone's `current` records (module docstring); every bad
-    change is reported at once (`RecordProblems`)."""
+    change is reported at once (`RecordProblems`). `other_zones`: the account's other zones, which a
+    relative name must not end with (see `relative_name`)."""
     if not requests:
         raise RecordProblem("changes", "give at least one change")
     by_id = {r.id: r for r in current}
@@ -159,7 +169,7 @@ def plan_change_set(zone: str, current: Sequence[StoredRecord], requests: Sequen
                 continue
             touched[request.record_id] = index
         try:
-            outcome = _one(zone, index, request, by_id)
+            outcome = _one(zone, index, request, by_id, other_zones)
         except RecordProblem as problem:
             problems.append(problem)
             continue

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -36,6 +36,11 @@ _LABEL = re.compile(r"^(?!-)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
 _TLD = re.compile(r"^(?:[a-z][a-z0-9-]{0,61}[a-z0-9]|xn--[a-z0-9-]{1,59})$")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _DS_DIGEST_HEX = {1: 40, 2: 64, 4: 96}
+# TLDs hardly ever used as a label inside a zone: a relative name ending with one names another domain
+LOOKS_LIKE_TLD = frozenset({
+    "ch", "li", "com", "net", "org", "de", "fr", "it", "at", "eu", "uk", "be", "nl", "es", "io", "swiss",
+    "info", "biz", "us", "ca",
+})
 
 
 class RecordProblem(ValueError):
@@ -147,10 +152,24 @@ def is_host_name(value: str) -> bool:
     )
 
 
-def relative_name(name: str | None, zone: str, field: str = "name") -> str:
+def _other_domain(value: str, zone: str, other_zones: Collection[str]) -> str | None:
+    """The domain a relative `value` seems to name instead of a name of `zone`: another zone of the
+    account it ends with, or its last two labels when it ends with a common top-level domain."""
+    labels = value.split(".")
+    if len(labels) < 2:
+        return None
+    for other in sorted(other_zones, key=len, reverse=True):
+        if other != zone and (value == other or value.endswith("." + other)):
+            return other
+    return ".".join(labels[-2:]) if labels[-1] in LOOKS_LIKE_TLD else None
+
+
+def relative_name(name: str | None, zone: str, field: str = "name", *, other_zones: Collection[str] = ()) -> str:
     """`www`, `www.example.ch`, `www.example.ch.` → `www`; None, '', '@', '.', the zone → '.' (apex).
 
-    A name ending with a dot is absolute and must be inside the zone.
+    A name ending with a dot is absolute and must be inside the zone. A name without one is relative;
+    one that looks like another domain (ends with one of `other_zones`, or with a common TLD such as
+    `.ch`/`.com`) is refused rather than silently placed under the zone (`x.other.ch.example.ch`).
     """
     raw = (name or "").strip()
     if raw in ("", "@", "."):
@@ -164,6 +183,14 @@ def relative_name(name: str | None, zone: str, field: str = "name") -> str:
         value = value[: -len(suffix)]
     elif absolute:
         raise RecordProblem(field, f"{raw!r} is not inside the zone {zone}")
+    elif (other := _other_domain(value, zone, other_zones)) is not None:
+        first = value.split(".")[0]
+        raise RecordProblem(
+            field,
+            f"{raw!r} is not under the zone {zone}: a name without a final dot is relative to the zone, so it "
+            f"would be {value}.{zone}. Give {first!r} or '{first}.{zone}' for a name of {zone}; a record of "
+            f"{other} belongs in the zone {other}",
+        )
     labels = value.split(".")
     for index, label in enumerate(labels):
         if label == "*" and index == 0:
@@ -428,10 +455,12 @@ def validate_record(
     target: str,
     ttl: int,
     priority: int | None = None,
+    other_zones: Collection[str] = (),
 ) -> RecordSpec:
-    """Check one record for `zone` (already normalised) and return it in the API's spelling."""
+    """Check one record for `zone` (already normalised) and return it in the API's spelling;
+    `other_zones`: the account's other zones (see `relative_name`)."""
     rtype = check_type(type)
-    source = relative_name(name, zone)
+    source = relative_name(name, zone, other_zones=other_zones)
     if rtype == "CNAME" and source == ".":
         raise RecordProblem("name", "a CNAME cannot be at the zone apex (it holds the NS and SOA records)")
     if rtype == "SRV" and (source == "." or not all(x.startswith("_") for x in source.split(".")[:2])):

@@ -32,7 +32,7 @@ from infomaniak_mcp.safety.operations import OperationContext, operation, resour
 from infomaniak_mcp.safety.plan import DiffEntry, Plan, Step, diff_fields, fingerprint
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import ToolOutput, tool
-from infomaniak_mcp.tools.dns_common import Zone, invalid, zone_arg
+from infomaniak_mcp.tools.dns_common import Zone, invalid, other_zones, zone_arg
 
 if TYPE_CHECKING:
     from infomaniak_mcp.api.client import InfomaniakApi
@@ -184,8 +184,10 @@ async def dns_create_record(
     """Add a record to a DNS zone (the zone's other records are kept). Plans the change; the server asks
     for confirmation before anything is created. Undo with history_undo."""
     fqdn = zone_arg(zone)
+    others = await other_zones(ctx, fqdn, [name])
     try:
-        spec = validate_record(fqdn, type=type, name=name, target=target, ttl=ttl, priority=priority)
+        spec = validate_record(fqdn, type=type, name=name, target=target, ttl=ttl, priority=priority,
+                               other_zones=others)
     except RecordProblem as problem:
         raise invalid(problem) from None
     page = await ctx.api.dns.list_records(fqdn, max_items=MAX_RECORDS)

@@ -3,6 +3,8 @@
 - `Zone`, `Domain`: the annotated string arguments; `zone_arg(value)` normalises one (errors
   name the field).
 - `invalid(problem)`: a `domain.dns_records.RecordProblem` as `InvalidArgumentError`.
+- `account_zones(ctx)`: the account's domain names (one listing call); `other_zones(ctx, zone,
+  names)` fetches them only when a record name could be another domain (`relative_name`).
 - `dns_servers(ctx)`: which DNS servers live checks ask. Sandbox mode (a local API URL): the
   sandbox's own responder (`GET /_sandbox/dns`) plays both the zone's authoritative servers
   and the public resolvers, and only loopback addresses are ever accepted. Real mode: the
@@ -13,13 +15,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field
 
 from infomaniak_mcp.api.dns.client import is_local_url
-from infomaniak_mcp.api.errors import ErrorDetail, InvalidArgumentError
+from infomaniak_mcp.api.errors import ErrorDetail, InfomaniakError, InvalidArgumentError
 from infomaniak_mcp.domain.dns_live import DNS_PORT, PUBLIC_RESOLVERS, comparable, resolver_addresses
 from infomaniak_mcp.domain.dns_records import RecordProblem, normalise_zone
 from infomaniak_mcp.server.context import ToolContext
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
 
 RESOLVERS_SETTING = "INFOMANIAK_MCP_DNS_RESOLVERS"
 QUERY_TIMEOUT = 3.0
+MAX_ACCOUNT_ZONES = 5000
 
 # Lengths and syntax are checked by `zone_arg` (errors name the field), not in the schema: fewer tokens.
 Zone = Annotated[str, Field(description="The zone (domain), e.g. example.ch.")]
@@ -52,6 +56,24 @@ def zone_arg(value: str, field: str = "zone") -> str:
         return normalise_zone(value, field)
     except RecordProblem as problem:
         raise invalid(problem) from None
+
+
+async def account_zones(ctx: ToolContext) -> list[str]:
+    """The account's domain names (`GET /2/domains/domains`, one listing); [] when it cannot be read."""
+    try:
+        page = await ctx.api.domain.list_domains_v2(max_items=MAX_ACCOUNT_ZONES)
+    except InfomaniakError:
+        return []
+    return sorted({d.name.lower().rstrip(".") for d in page.items})
+
+
+async def other_zones(ctx: ToolContext, zone: str, names: Iterable[str | None]) -> list[str]:
+    """`account_zones`, but only when one of `names` is relative, dotted and not under `zone` (else no call)."""
+    def outside(name: str | None) -> bool:
+        value = (name or "").strip().lower()
+        return "." in value.strip(".") and not value.endswith(".") and not value.endswith("." + zone)
+
+    return await account_zones(ctx) if any(outside(n) for n in names) else []
 
 
 @dataclass

@@ -30,7 +30,7 @@ from infomaniak_mcp.safety.inverse import dns_record_resource, dns_zone_resource
 from infomaniak_mcp.safety.plan import DiffEntry, Plan, Step, diff_fields, fingerprint
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import ToolOutput, tool
-from infomaniak_mcp.tools.dns_common import Zone, invalid, zone_arg
+from infomaniak_mcp.tools.dns_common import Zone, invalid, other_zones, zone_arg
 
 MAX_RECORDS = 5000
 MAX_CHANGES = 500
@@ -209,7 +209,8 @@ async def dns_apply_changes(
                 ChangeRequest(c.action, c.record_id, c.name, c.type, c.target, c.ttl)
                 for c in changes or []
             ]
-            change_set = plan_change_set(fqdn, records, requests)
+            others = await other_zones(ctx, fqdn, [r.name for r in requests if r.action == "create"])
+            change_set = plan_change_set(fqdn, records, requests, other_zones=others)
     except RecordProblem as problem:
         raise invalid(problem) from None
     if not change_set.changes:

@@ -8,7 +8,7 @@ import pytest
 
 from infomaniak_mcp.domain.dns_changes import ChangeRequest, diff_zone, plan_change_set
 from infomaniak_mcp.domain.dns_mailauth import mail_auth_problems
-from infomaniak_mcp.domain.dns_records import RecordProblem, RecordProblems, RecordSpec
+from infomaniak_mcp.domain.dns_records import RecordProblem, RecordProblems, RecordSpec, relative_name
 
 ZONE = "example.ch"
 
@@ -96,3 +96,28 @@ def test_every_bad_change_is_reported_at_once() -> None:
     assert fields == ["changes[1].target", "changes[2].record_id", "changes[3].record_id", "changes[5].record_id"]
     assert info.value.field == "changes[1].target"
     assert "changes[2].record_id: 12345 is not a record" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "others", "domain"),
+    [("x.other-domain.ch", (), "other-domain.ch"), ("x.y.example.com", (), "example.com"),
+     ("x.alpage-labs.dev", ("alpage-labs.dev", ZONE), "alpage-labs.dev")],
+)
+def test_a_relative_name_that_names_another_domain_is_refused(name: str, others: tuple[str, ...], domain: str) -> None:
+    with pytest.raises(RecordProblem) as info:
+        relative_name(name, ZONE, other_zones=others)
+    assert info.value.field == "name"
+    assert f"would be {name}.{ZONE}" in info.value.problem
+    assert f"belongs in the zone {domain}" in info.value.problem
+    with pytest.raises(RecordProblem) as info:
+        plan_change_set(ZONE, CURRENT, [ChangeRequest("create", name=name, type="A", target="192.0.2.1")],
+                        other_zones=others)
+    assert info.value.field == "changes[0].name"
+
+
+def test_names_of_the_zone_stay_accepted() -> None:
+    assert relative_name("x", ZONE) == "x"
+    assert relative_name("api.dev", ZONE) == "api.dev"  # a label, not the .dev TLD of another domain
+    assert relative_name(f"x.{ZONE}", ZONE, other_zones=["other.ch"]) == "x"
+    assert relative_name(f"x.{ZONE}.", ZONE) == "x"
+    assert relative_name("x.alpage-labs.dev", ZONE) == "x.alpage-labs.dev"  # not an account domain: relative
