@@ -14,7 +14,9 @@ infomaniak-mcp --version
 Exit codes: 0 success, 1 the tool answered an error (`call`) or the audit log is broken
 (`audit verify`, which names the first broken line), 2 configuration or usage error (the
 message names the variable or option; serving, `tools` and `call` check every setting, `.env`
-included, before anything starts; `call` refuses an argument the tool does not have).
+included, before anything starts; `call` refuses an argument the tool does not have), 3 (`call`
+of a write tool outside a terminal) confirmation required: nothing was applied, the plan is
+printed and its token cannot be used (it dies with the one-shot server).
 `--confirm elicit` (or `INFOMANIAK_MCP_CONFIRM=elicit`) makes every write wait for a human
 through elicitation; clients that cannot elicit are refused.
 
@@ -53,6 +55,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_TOOL_ERROR = 1
 EXIT_USAGE = 2
+EXIT_CONFIRMATION_REQUIRED = 3
 EXIT_INTERRUPTED = 130
 
 
@@ -115,7 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
     tools.add_argument("--all", action="store_true", help="list the tools of every toolset")
     tools.add_argument("--json", action="store_true", help="machine-readable output")
 
-    call = commands.add_parser("call", parents=[common], help="run one tool and print its JSON result")
+    call = commands.add_parser(
+        "call", parents=[common], help="run one tool and print its JSON result",
+        description="Run one tool and print its JSON result on stdout. A write asks for confirmation on the "
+        "terminal; without a terminal it only plans.",
+        epilog="exit codes: 0 done; 1 the tool answered an error; 2 configuration or usage error; "
+        "3 confirmation required: a write was only planned (no terminal to confirm), nothing was applied.",
+    )
     call.add_argument("tool", metavar="TOOL")
     call.add_argument("--args", default="{}", metavar="JSON", help="the tool's arguments as a JSON object")
 
@@ -274,8 +283,10 @@ def cmd_call(ns: argparse.Namespace, settings: Settings) -> int:
         _err(text)
         return EXIT_TOOL_ERROR
     if (result.structured_content or {}).get("status") == "confirmation_required":
-        _err("Nothing was changed: a confirmation token only works inside the server process that issued it. "
-             "Run this command in a terminal to confirm interactively, or use an MCP client.")
+        _err(f"Nothing was applied (exit code {EXIT_CONFIRMATION_REQUIRED}): the write was only planned, and its "
+             "confirmation token only works inside the server process that issued it, which has ended. Run this "
+             "command in a terminal to confirm interactively, or use an MCP client.")
+        return EXIT_CONFIRMATION_REQUIRED
     return EXIT_OK
 
 

@@ -74,9 +74,18 @@ def test_call_high_risk_needs_the_typed_name(
 def test_call_without_terminal_stops_at_the_plan(isolated_cwd: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["call", "dns_create_record", "--sandbox", "--args", ARGS])
     out, err = capsys.readouterr()
-    assert code == 0
+    assert code == 3  # nothing applied: a cron script must not read it as done
     assert json.loads(out)["status"] == "confirmation_required"
+    assert "Nothing was applied (exit code 3)" in err
     assert "only works inside the server process" in err
+
+
+def test_call_help_documents_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["call", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "3 confirmation required" in out
+    assert "nothing was applied" in out
 
 
 @pytest.mark.usefixtures("isolated_cwd")
