@@ -8,7 +8,8 @@ engine runs (`hosting_ops`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,6 +18,7 @@ from pydantic import BaseModel, Field
 from infomaniak_mcp.api.errors import (
     ConflictError,
     ErrorDetail,
+    InfomaniakError,
     InvalidArgumentError,
     ManagerSessionError,
     NotFoundError,
@@ -97,12 +99,84 @@ async def get_certificate(api: InfomaniakApi, hosting_id: int, site_id: int) -> 
         return None
 
 
+def unknown(field: str, problem: str, next_step: str) -> NotFoundError:
+    """An id or name that does not exist where it was looked for, as an error on `field`; `next_step` names
+    the tool that lists the valid values."""
+    return NotFoundError(
+        status=404,
+        description=f"{field}: {problem}",
+        details=[ErrorDetail(code="object_not_found", description=problem, attribute=field)],
+        hint=next_step,
+    )
+
+
+def unknown_hosting(hosting_id: int) -> NotFoundError:
+    return unknown("hosting_id", f"no hosting {hosting_id} in your organisations",
+                   "Call hosting_list_hostings for the hosting ids.")
+
+
 async def get_hosting(api: InfomaniakApi, hosting_id: int) -> WebHosting:
     try:
         return await api.hosting.get_hosting(hosting_id)
-    except NotFoundError as exc:
-        exc.hint = "Call hosting_list_hostings for the hosting ids of your organisations."
-        raise
+    except NotFoundError:
+        raise unknown_hosting(hosting_id) from None
+
+
+# kind → (what it names, the tool listing the valid values of a hosting, what to read in its answer)
+LOOKUPS = {
+    "site_id": ("site", "hosting_list_sites", "site ids"),
+    "app_id": ("Node.js app", "hosting_list_sites", "app ids (app_id of its Node.js sites)"),
+    "database": ("database", "hosting_list_databases", "database names"),
+    "database_user": ("database user", "hosting_list_databases", "database user names"),
+    "ftp_user": ("FTP/SSH user", "hosting_list_ftp_users", "logins"),
+}
+MAX_LOOKUP_HOSTINGS = 20  # hostings searched for a site or app id given with the wrong hosting (error path only)
+
+
+async def _hosting_of(api: InfomaniakApi, hosting_id: int, what: str, value: Any) -> int | None:
+    """The other hosting of the organisations that has site (`what` = site_id) or Node.js app (app_id) `value`."""
+    hostings = await api.hosting.list_hostings()
+    for other in [h for h in hostings.items if h.id != hosting_id][:MAX_LOOKUP_HOSTINGS]:
+        sites = await api.hosting.list_sites(other.id, with_=())
+        if any((s.id if what == "site_id" else s.vhost_route_id) == value for s in sites.items):
+            return other.id
+    return None
+
+
+async def not_found_on(
+    api: InfomaniakApi, hosting_id: int, kind: str, value: Any, *, field: str | None = None
+) -> NotFoundError:
+    """Why `value` (a `LOOKUPS` kind or `hosting_id`, passed as `field`) is not on `hosting_id`: the hosting itself
+    does not exist, the site/app is on another hosting of the organisations (named), or the tool that lists them."""
+    field = field or kind
+    try:
+        await api.hosting.get_hosting(hosting_id)
+    except NotFoundError:
+        return unknown_hosting(hosting_id)
+    if kind == "hosting_id":  # the hosting exists but a route of it answered 404: nothing more precise to say
+        return unknown_hosting(hosting_id)
+    what, lister, where = LOOKUPS[kind]
+    if kind in ("site_id", "app_id"):
+        try:
+            elsewhere = await _hosting_of(api, hosting_id, kind, value)
+        except InfomaniakError:
+            elsewhere = None
+        if elsewhere is not None:
+            return unknown(field, f"{what} {value} is on hosting {elsewhere}, not on hosting {hosting_id}",
+                           f"Call again with hosting_id={elsewhere}.")
+    return unknown(field, f"no {what} {value} on hosting {hosting_id}",
+                   f"Call {lister} hosting_id={hosting_id} for the valid {where}.")
+
+
+@asynccontextmanager
+async def looking_up(
+    api: InfomaniakApi, hosting_id: int, kind: str, value: Any, *, field: str | None = None
+) -> AsyncIterator[None]:
+    """A 404 inside the block means `value` is not on `hosting_id`: raised as `not_found_on`'s field error."""
+    try:
+        yield
+    except NotFoundError:
+        raise await not_found_on(api, hosting_id, kind, value, field=field) from None
 
 
 def iso_date(ts: int | None) -> str | None:

@@ -18,7 +18,16 @@ from infomaniak_mcp.domain.hosting import nodejs_resource
 from infomaniak_mcp.safety.plan import DiffEntry, Plan, Risk, Step
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import ToolOutput, tool
-from infomaniak_mcp.tools.hosting_common import HostingId, Row, iso_time, manager_client, row, rows_of, shown
+from infomaniak_mcp.tools.hosting_common import (
+    HostingId,
+    Row,
+    iso_time,
+    looking_up,
+    manager_client,
+    row,
+    rows_of,
+    shown,
+)
 from infomaniak_mcp.tools.hosting_ops import NODE_STATUS_AFTER
 from infomaniak_mcp.tools.hosting_writes import plan_state, writable_hosting
 
@@ -78,7 +87,8 @@ async def hosting_get_nodejs_app(ctx: ToolContext, hosting_id: HostingId, app_id
     """Show a Node.js app: Node version, port, start/build commands, domains, live status, recent jobs and
     a live log stream reference (manager session required)."""
     manager = manager_client(ctx.api)
-    app = await manager.get_node_app(hosting_id, app_id)
+    async with looking_up(ctx.api, hosting_id, "app_id", app_id):
+        app = await manager.get_node_app(hosting_id, app_id)
     status = await manager.node_status(hosting_id, app_id)
     jobs = await manager.node_jobs(hosting_id, app_id)
     domains = await manager.node_aliases(hosting_id, app_id)
@@ -120,7 +130,8 @@ async def hosting_apply_nodejs_action(
     """Start, stop, restart or build a Node.js app. Follow a build with hosting_get_nodejs_app (jobs, logs)."""
     hosting = await writable_hosting(ctx, hosting_id)
     manager = manager_client(ctx.api)
-    app = await manager.get_node_app(hosting.id, app_id)
+    async with looking_up(ctx.api, hosting.id, "app_id", app_id):
+        app = await manager.get_node_app(hosting.id, app_id)
     status = await manager.node_status(hosting.id, app_id)
     expected = NODE_STATUS_AFTER[action]
     if action in ("start", "stop") and status == expected:

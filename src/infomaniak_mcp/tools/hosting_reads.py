@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from infomaniak_mcp.api.errors import InfomaniakError, ManagerSessionError, NotFoundError, TokenMismatchError
+from infomaniak_mcp.api.errors import InfomaniakError, ManagerSessionError, TokenMismatchError
 from infomaniak_mcp.api.hosting.models import Certificate, Site, SiteAlias, WebHosting
 from infomaniak_mcp.domain.hosting import (
     HostingNameError,
@@ -34,10 +34,12 @@ from infomaniak_mcp.tools.hosting_common import (
     get_certificate,
     get_hosting,
     iso_date,
+    looking_up,
     manager_client,
     row,
     rows_of,
     shown,
+    unknown,
 )
 
 MAX_ALIAS_READS = 10
@@ -361,7 +363,8 @@ class SiteDetail(ToolOutput):
 async def hosting_get_site(ctx: ToolContext, hosting_id: HostingId, site_id: SiteId) -> SiteDetail:
     """Show one site: document root, PHP version, IPs, applications, aliases (manager session), SSL
     certificate state and linked databases."""
-    site = await ctx.api.hosting.get_site(hosting_id, site_id, with_=("applications", "ips", "environments"))
+    async with looking_up(ctx.api, hosting_id, "site_id", site_id):
+        site = await ctx.api.hosting.get_site(hosting_id, site_id, with_=("applications", "ips", "environments"))
     cert = await get_certificate(ctx.api, hosting_id, site_id)
     databases = await ctx.api.hosting.list_databases(hosting_id)
     aliases: list[Row] | None = None
@@ -429,17 +432,16 @@ async def hosting_list_databases(
 ) -> DatabaseList:
     """List a hosting's MariaDB databases (size, linked application, users and rights) and database users
     (rights per database); `name` narrows to one database or user."""
-    databases = (await ctx.api.hosting.list_databases(hosting_id)).items
+    async with looking_up(ctx.api, hosting_id, "hosting_id", hosting_id):
+        databases = (await ctx.api.hosting.list_databases(hosting_id)).items
     users = (await ctx.api.hosting.list_database_users(hosting_id)).items
     if name is not None:
         known = sorted({d.name for d in databases} | {u.name for u in users})
         databases = [d for d in databases if d.name == name]
         users = [u for u in users if u.name == name]
         if not databases and not users:
-            raise NotFoundError(
-                description=f"no database or database user {name!r} on hosting {hosting_id}",
-                hint=f"Existing: {', '.join(known) or 'none'} (full names, with the hosting prefix).",
-            )
+            raise unknown("name", f"no database or database user {name!r} on hosting {hosting_id}",
+                          f"Existing: {', '.join(known) or 'none'} (full names, with the hosting prefix).")
     return DatabaseList(
         hosting_id=hosting_id,
         databases=rows_of(
@@ -495,7 +497,8 @@ class FtpUserList(ToolOutput):
 @tool(toolset="hosting", read_only=True, title="List FTP/SSH users")
 async def hosting_list_ftp_users(ctx: ToolContext, hosting_id: HostingId) -> FtpUserList:
     """List the FTP/SSH users of a hosting: login, ftp or ssh, home directory, active, temporary."""
-    users = (await ctx.api.hosting.list_ftp_users(hosting_id)).items
+    async with looking_up(ctx.api, hosting_id, "hosting_id", hosting_id):
+        users = (await ctx.api.hosting.list_ftp_users(hosting_id)).items
     return FtpUserList(
         hosting_id=hosting_id,
         users=rows_of(

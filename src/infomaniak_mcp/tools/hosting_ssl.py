@@ -17,7 +17,7 @@ from infomaniak_mcp.domain.hosting import certificate_resource
 from infomaniak_mcp.safety.plan import DiffEntry, Plan, Risk, Step
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import tool
-from infomaniak_mcp.tools.hosting_common import HostingId, SiteId, get_certificate
+from infomaniak_mcp.tools.hosting_common import HostingId, SiteId, get_certificate, looking_up
 from infomaniak_mcp.tools.hosting_ops import MATERIAL, certificate_value
 from infomaniak_mcp.tools.hosting_writes import plan_state, writable_hosting
 
@@ -37,7 +37,8 @@ async def hosting_set_certificate(
     """Request a free Let's Encrypt certificate for a site, or install a custom one after local checks (key match,
     chain order, expiry, names)."""
     hosting = await writable_hosting(ctx, hosting_id)
-    site = await ctx.api.hosting.get_site(hosting.id, site_id, with_=())
+    async with looking_up(ctx.api, hosting.id, "site_id", site_id):
+        site = await ctx.api.hosting.get_site(hosting.id, site_id, with_=())
     fqdn = site.main_fqdn or ""
     current = await get_certificate(ctx.api, hosting.id, site_id)
     before = certificate_value(current) if current is not None else None

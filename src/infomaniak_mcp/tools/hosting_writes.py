@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from infomaniak_mcp.api.errors import InvalidArgumentError, NotFoundError
+from infomaniak_mcp.api.errors import InvalidArgumentError
 from infomaniak_mcp.api.hosting.models import WebHosting
 from infomaniak_mcp.domain.hosting import HostingNameError as NameRefused
 from infomaniak_mcp.domain.hosting import (
@@ -39,9 +39,12 @@ from infomaniak_mcp.tools.hosting_common import (
     argument_error,
     get_certificate,
     get_hosting,
+    looking_up,
     manager_client,
+    not_found_on,
     refusal_error,
     require_manager,
+    unknown,
 )
 from infomaniak_mcp.tools.hosting_ops import (
     certificate_value,
@@ -181,7 +184,8 @@ def _alias_names(names: str) -> list[str]:
 
 async def _alias_plan(ctx: ToolContext, hosting: WebHosting, site_id: int, names: str) -> Plan:
     wanted = _alias_names(names)
-    site = await ctx.api.hosting.get_site(hosting.id, site_id, with_=())
+    async with looking_up(ctx.api, hosting.id, "site_id", site_id):
+        site = await ctx.api.hosting.get_site(hosting.id, site_id, with_=())
     current = sorted(a.name for a in await manager_client(ctx.api).list_aliases(hosting.id, site_id))
     new = [n for n in wanted if n not in current]
     if not new:
@@ -227,11 +231,8 @@ async def hosting_update_user(
     h, full = hosting.id, _full(hosting, name, kind)
     changes: list[str] = []
     if kind == "database_user":
-        try:
+        async with looking_up(ctx.api, h, "database_user", full, field="name"):
             user = await ctx.api.hosting.get_database_user(h, full)
-        except NotFoundError as exc:
-            exc.hint = "hosting_list_databases lists the database users."
-            raise
         before: dict[str, Any] = database_user_value(user)
         grants = user_grants_of(user)
         if database is not None:
@@ -249,7 +250,7 @@ async def hosting_update_user(
     else:
         users = {u.login: u for u in (await ctx.api.hosting.list_ftp_users(h)).items}
         if full not in users:
-            raise NotFoundError(description=f"no FTP/SSH user {full}", hint="hosting_list_ftp_users lists them.")
+            raise await not_found_on(ctx.api, h, "ftp_user", full, field="name")
         before = ftp_user_value(users[full])
         target = connection_type or before["connection_type"]
         if target != before["connection_type"]:
@@ -301,7 +302,8 @@ async def hosting_delete_resource(
     extra = ""
     if kind == "site":
         sid = _need(site_id, "site_id", kind)
-        site = await ctx.api.hosting.get_site(h, sid, with_=("applications",))
+        async with looking_up(ctx.api, h, "site_id", sid):
+            site = await ctx.api.hosting.get_site(h, sid, with_=("applications",))
         aliases = await manager_client(ctx.api).list_aliases(h, sid)
         impact = site_impact(
             site,
@@ -318,7 +320,8 @@ async def hosting_delete_resource(
         state: Any = {"site": before, "impact": impact.lines()}
     elif kind == "database":
         full = _full(hosting, name, kind)
-        db = await ctx.api.hosting.get_database(h, full)
+        async with looking_up(ctx.api, h, "database", full, field="name"):
+            db = await ctx.api.hosting.get_database(h, full)
         before = database_value(db)
         params = {"hosting_id": h, "name": full}
         operation, resource, label = "hosting.delete_database", database_resource(h, full), f"the database {full}"
@@ -331,7 +334,8 @@ async def hosting_delete_resource(
         state = before
     elif kind == "database_user":
         full = _full(hosting, name, kind)
-        user = await ctx.api.hosting.get_database_user(h, full)
+        async with looking_up(ctx.api, h, "database_user", full, field="name"):
+            user = await ctx.api.hosting.get_database_user(h, full)
         before = database_user_value(user)
         params = {"hosting_id": h, "name": full}
         operation, resource = "hosting.delete_database_user", database_user_resource(h, full)
@@ -342,7 +346,7 @@ async def hosting_delete_resource(
         full = _full(hosting, name, kind)
         users = {u.login: u for u in (await ctx.api.hosting.list_ftp_users(h)).items}
         if full not in users:
-            raise NotFoundError(description=f"no FTP/SSH user {full}", hint="hosting_list_ftp_users lists them.")
+            raise await not_found_on(ctx.api, h, "ftp_user", full, field="name")
         before = ftp_user_value(users[full])
         params = {"hosting_id": h, "login": full, "short_login": short_login(hosting, full)}
         operation, resource = "hosting.delete_ftp_user", ftp_user_resource(h, full)
@@ -352,8 +356,10 @@ async def hosting_delete_resource(
         sid = _need(site_id, "site_id", kind)
         cert = await get_certificate(ctx.api, h, sid)
         if cert is None:
-            raise NotFoundError(description=f"site {sid} has no certificate",
-                                hint="hosting_list_sites certificates=true shows them.")
+            async with looking_up(ctx.api, h, "site_id", sid):
+                await ctx.api.hosting.get_site(h, sid, with_=())
+            raise unknown("site_id", f"site {sid} has no certificate",
+                          f"Call hosting_list_sites hosting_id={h} certificates=true to see which sites have one.")
         before = certificate_value(cert)
         params = {"hosting_id": h, "site_id": sid}
         operation, resource = "hosting.delete_certificate", certificate_resource(h, sid)
@@ -367,11 +373,12 @@ async def hosting_delete_resource(
             alias_name = normalise_fqdn(_need(name, "name", kind))
         except NameRefused as exc:
             raise argument_error("name", exc) from None
-        aliases = await manager_client(ctx.api).list_aliases(h, sid)
+        async with looking_up(ctx.api, h, "site_id", sid):
+            aliases = await manager_client(ctx.api).list_aliases(h, sid)
         match = next((a for a in aliases if a.name == alias_name), None)
         if match is None:
-            raise NotFoundError(description=f"{alias_name} is not an alias of site {sid}",
-                                hint="hosting_get_site lists its names.")
+            raise unknown("name", f"{alias_name} is not an alias of site {sid}",
+                          f"Call hosting_get_site hosting_id={h} site_id={sid} for its names.")
         if match.is_main:
             raise InvalidArgumentError(
                 code="main_domain",
