@@ -140,9 +140,9 @@ class ManagerSession:
             self._cookies.pop(name, None)
             return
         self._cookies[name] = value
-        if name in (SESSION_COOKIE, XSRF_COOKIE):
-            register_secret(value)
-            register_secret(unquote(value))
+        # every cookie the manager sets may carry a session (laravel_session, …), not only these two
+        register_secret(value)
+        register_secret(unquote(value))
 
     def update_from(self, set_cookie_headers: Iterable[str], now: float) -> list[str]:
         """Apply `Set-Cookie` headers; return the names that changed."""

@@ -4,7 +4,8 @@ Used by the stderr log filter, error rendering, audit entries and history. Two m
 - by key: any mapping key that names a secret (token, password, cookie, key, certificate…) has
   its string values replaced by `"[redacted]"`, recursively (booleans, None and numbers are flags
   or counts, not secrets, and stay);
-- by value: strings are scrubbed of bearer tokens, cookies, `password=…` (not `…=true`), PEM
+- by value: strings are scrubbed of bearer tokens, cookies, `password=…` (not `…=true`), quoted
+  pairs under a secret key (`{"password": "…"}`, `(b'set-cookie', b'…')`), PEM
   blocks, JWT-looking strings, confirmation tokens (`imc_…`) and any value registered with
   `register_secret` (the configured API token, session cookies…).
 """
@@ -39,6 +40,15 @@ _VALUE_PATTERNS = (
     re.compile(r"(?<![A-Za-z0-9])imc_[A-Za-z0-9_-]{16,}"),
 )
 
+# Quoted key/value pairs, as reprs and JSON render them: `{"password": "…"}`, `{'X-XSRF-TOKEN': '…'}`,
+# `(b'set-cookie', b'…')` (httpcore's header tuples: the `,` separator only in that tuple form).
+# The key is checked with `is_secret_key` (so `token_type`, `session_id` stay); an unquoted value
+# (`"rotate_password": true`) is a flag and is never touched.
+_QUOTED_PAIR = re.compile(
+    r"""(?P<head>(?P<tuple>\(\s*)?b?(?P<kq>["']?)(?<![A-Za-z0-9_.-])(?P<key>[A-Za-z0-9_.-]+)(?P=kq)"""
+    r"""\s*(?P<sep>[:=,])\s*b?(?P<q>["']))(?P<value>(?:(?!(?P=q))[^\\]|\\.)+)(?P=q)"""
+)
+
 _registered: set[str] = set()
 _lock = threading.Lock()
 
@@ -58,9 +68,16 @@ def redact_text(text: str) -> str:
     for secret in sorted(_registered, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, REDACTED)
+    text = _QUOTED_PAIR.sub(_quoted_pair, text)
     for pattern in _VALUE_PATTERNS:
         text = pattern.sub(_keep_prefix if pattern.groups else REDACTED, text)
     return text
+
+
+def _quoted_pair(match: re.Match[str]) -> str:
+    if not is_secret_key(match["key"]) or (match["sep"] == "," and match["tuple"] is None):
+        return match.group(0)
+    return f"{match['head']}{REDACTED}{match['q']}"
 
 
 def _keep_prefix(match: re.Match[str]) -> str:

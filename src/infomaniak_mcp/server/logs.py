@@ -15,6 +15,7 @@ from typing import TextIO
 from infomaniak_mcp.safety.redact import RedactingFilter, redact_text
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+HTTP_LOGGERS = ("httpx2", "httpcore2")
 
 
 class RedactingFormatter(logging.Formatter):
@@ -63,8 +64,10 @@ def configure_logging(level: str = "WARNING") -> logging.Handler:
     handler.setLevel(numeric)
     if root.level == logging.NOTSET or root.level > numeric:
         root.setLevel(numeric)
-    # Chatty third-party loggers stay at WARNING unless we debug.
+    # Chatty third-party loggers stay at WARNING unless we debug. The HTTP stack never goes below
+    # INFO: its DEBUG lines dump raw request/response headers (cookies, XSRF, bearer) as byte tuples.
     quiet = logging.WARNING if numeric > logging.DEBUG else logging.DEBUG
-    for name in ("httpx2", "httpcore2", "uvicorn.access"):
-        logging.getLogger(name).setLevel(quiet)
+    logging.getLogger("uvicorn.access").setLevel(quiet)
+    for name in HTTP_LOGGERS:
+        logging.getLogger(name).setLevel(max(quiet, logging.INFO))
     return handler

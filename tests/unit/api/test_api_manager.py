@@ -255,3 +255,11 @@ def test_session_never_shows_values_and_registers_them_as_secrets() -> None:
     )
     session.update_from([f"{SESSION_COOKIE}=; Max-Age=0"], NOW)
     assert not session.ready
+
+
+def test_every_cookie_the_manager_sets_is_registered_as_a_secret() -> None:
+    session = ManagerSession.from_secrets(Secret("sasession-secret-value"), Secret("xsrf-secret-value"))
+    session.update_from(["laravel_session=laravel-abcdef123456; Path=/; HttpOnly"], NOW)
+    session.set("other_cookie", "other%2Dcookie%2Dvalue")
+    line = "(b'x', b'laravel-abcdef123456') other%2Dcookie%2Dvalue other-cookie-value"
+    assert redact_text(line) == "(b'x', b'[redacted]') [redacted] [redacted]"

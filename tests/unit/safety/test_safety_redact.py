@@ -38,6 +38,45 @@ def test_flags_in_text_are_kept(text: str) -> None:
     assert redact_text(text) == text
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"password": "hunter2secret"}', f'{{"password": "{REDACTED}"}}'),
+        ("{'X-XSRF-TOKEN': 'abcdef1234567890'}", f"{{'X-XSRF-TOKEN': '{REDACTED}'}}"),
+        (
+            "[(b'set-cookie', b'laravel_session=abcdef123456'), (b'content-type', b'application/json')]",
+            f"[(b'set-cookie', b'{REDACTED}'), (b'content-type', b'application/json')]",
+        ),
+        ('{"jwt_token": "abc.def.ghi", "name": "logs"}', f'{{"jwt_token": "{REDACTED}", "name": "logs"}}'),
+        ('password="with \\"quote"', f'password="{REDACTED}"'),
+    ],
+)
+def test_quoted_secret_pairs_in_text_are_redacted(text: str, expected: str) -> None:
+    assert redact_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"rotate_password": true, "password": null, "secret_ratio": 0.5}',
+        '{"token_type": "Bearer", "session_id": "s-1", "has_password": "yes"}',
+        "Give one of 'password', 'login'.",  # a list of field names is not a (key, value) tuple
+        "{'password': ''}",
+    ],
+)
+def test_quoted_flags_safe_keys_and_name_lists_are_kept(text: str) -> None:
+    assert redact_text(text) == text
+
+
+def test_quoted_pair_scan_stays_linear_on_long_strings() -> None:
+    import time
+
+    start = time.perf_counter()
+    for text in ("token" * 20_000, '"password": "' + "x" * 100_000, "'a', " * 20_000):
+        redact_text(text)
+    assert time.perf_counter() - start < 2.0
+
+
 def test_by_key_only_string_values_are_redacted() -> None:
     value = {
         "password": "hunter2",
