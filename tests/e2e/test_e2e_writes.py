@@ -134,3 +134,23 @@ async def test_undo_refuses_when_the_record_changed_since(tmp_path: Path) -> Non
     assert "changed since" in text_of(result)
     assert bench.state_dump() == before
     assert bench.engine.history.get(applied["history_id"]).undone_by is None  # type: ignore[union-attr]
+
+
+async def test_undo_refusals_say_what_to_do_next(tmp_path: Path) -> None:
+    """An unknown id is an error on history_id pointing at history_list; an entry already undone says so."""
+    bench = WriteBench(tmp_path)
+    record = bench.find(".", "A")
+    async with connect_writes(bench.server(), "memory", "legacy") as client:
+        unknown = structured(await client.call_tool("history_undo", {"history_id": "h_deadbeef"}))
+        applied = await plan_and_apply(client, "dns_update_record", {"zone": ZONE, "record_id": record["id"], "ttl": 900})
+        undone = await plan_and_apply(client, "history_undo", {"history_id": applied["history_id"]})
+        twice = structured(await client.call_tool("history_undo", {"history_id": applied["history_id"]}))
+    assert unknown["error"] == "invalid_argument"
+    assert unknown["details"][0]["attribute"] == "history_id"
+    assert "no history entry h_deadbeef" in unknown["description"]
+    assert unknown["next_step"].startswith("Call history_list")
+    assert "on purpose" not in unknown["next_step"]
+    assert twice["error"] == "undo_refused"
+    assert "already undone" in twice["description"]
+    assert undone["history_id"] in twice["next_step"]
+    assert "on purpose" not in twice["next_step"]

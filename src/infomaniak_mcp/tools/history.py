@@ -16,7 +16,7 @@ from typing import Annotated, Any, ClassVar
 import anyio.to_thread
 from pydantic import BaseModel, ConfigDict, Field
 
-from infomaniak_mcp.api.errors import InfomaniakError
+from infomaniak_mcp.api.errors import InfomaniakError, InvalidArgumentError
 from infomaniak_mcp.safety.history import HistoryRecord, UndoRefused, undo_target_name
 from infomaniak_mcp.safety.operations import OperationError, read_resource
 from infomaniak_mcp.safety.plan import Plan
@@ -38,6 +38,12 @@ class UndoRefusedError(InfomaniakError):
         "Nothing was changed. Call history_list to see the entry; if the resource was changed on purpose "
         "since, make the change you want with the product's own tools instead."
     )
+
+
+NOT_REVERSIBLE = (
+    "Nothing was changed. history_list shows what the entry did; make the change you want with the product's "
+    "own tools."
+)
 
 
 class HistoryRow(BaseModel):
@@ -103,14 +109,23 @@ async def history_undo(ctx: ToolContext, history_id: HistoryId) -> Plan:
     history = ctx.safety.history
     record = await anyio.to_thread.run_sync(lambda: history.get(history_id))
     if record is None:
-        raise UndoRefusedError(description=f"no history entry {history_id}; call history_list for the ids")
+        unknown = InvalidArgumentError.for_field("history_id", f"no history entry {history_id}")
+        unknown.hint = "Call history_list for the ids of the applied writes (newest first); nothing was changed."
+        raise unknown
+    if record.undone_by is not None:
+        raise UndoRefusedError(description=f"{history_id} was already undone (by {record.undone_by})",
+                               hint=f"Nothing to do; history_list shows {record.undone_by}, the undo entry.")
+    if not record.reversible:
+        raise UndoRefusedError(description=f"{history_id} ({record.tool}) cannot be undone automatically",
+                               hint=NOT_REVERSIBLE)
     load_toolsets_for([*(s.step.operation for s in record.steps), *(s.resource for s in record.steps)])
     current: dict[str, Any] = {}
     try:
         for resource in history.resources_to_check(history_id):
             current[resource] = await read_resource(ctx.api, resource)
     except OperationError:
-        raise UndoRefusedError(description=f"{history_id} ({record.tool}) cannot be undone automatically") from None
+        raise UndoRefusedError(description=f"{history_id} ({record.tool}) cannot be undone automatically",
+                               hint=NOT_REVERSIBLE) from None
     try:
         # a high-risk undo asks for the name the original plan asked for, not the history id
         plan = history.undo_plan(history_id, current, target_name=undo_target_name(record))
