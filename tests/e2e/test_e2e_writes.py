@@ -142,7 +142,8 @@ async def test_undo_refusals_say_what_to_do_next(tmp_path: Path) -> None:
     record = bench.find(".", "A")
     async with connect_writes(bench.server(), "memory", "legacy") as client:
         unknown = structured(await client.call_tool("history_undo", {"history_id": "h_deadbeef"}))
-        applied = await plan_and_apply(client, "dns_update_record", {"zone": ZONE, "record_id": record["id"], "ttl": 900})
+        update = {"zone": ZONE, "record_id": record["id"], "ttl": 900}
+        applied = await plan_and_apply(client, "dns_update_record", update)
         undone = await plan_and_apply(client, "history_undo", {"history_id": applied["history_id"]})
         twice = structured(await client.call_tool("history_undo", {"history_id": applied["history_id"]}))
     assert unknown["error"] == "invalid_argument"
