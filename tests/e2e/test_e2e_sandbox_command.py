@@ -80,14 +80,14 @@ def test_readme_credentials_are_the_sandbox_ones() -> None:
     assert env["INFOMANIAK_API_URL"] == env["INFOMANIAK_MANAGER_URL"] == "http://127.0.0.1:8765"
 
 
-def call(port: int, cwd: Path, tool: str, arguments: dict[str, object]) -> dict[str, object]:
+def call(port: int, cwd: Path, tool: str, arguments: dict[str, object], *, code: int = 0) -> dict[str, object]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("INFOMANIAK_")}
     env = {**base, **readme_environment(port), "INFOMANIAK_MCP_STATE_DIR": str(cwd / "state")}
     done = subprocess.run(  # noqa: S603  # our own command
         [*CLI, "call", tool, "--args", json.dumps(arguments)],
         capture_output=True, text=True, env=env, cwd=cwd, timeout=60, stdin=subprocess.DEVNULL,
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == code, done.stderr
     result: dict[str, object] = json.loads(done.stdout)
     return result
 
@@ -97,6 +97,6 @@ def test_another_process_uses_the_served_sandbox(sandbox_port: int, tmp_path: Pa
     assert isinstance(hostings["hostings"], list)
     assert len(hostings["hostings"]) == 3
     plan = call(sandbox_port, tmp_path, "hosting_create_resource",
-                {"kind": "database", "hosting_id": 693801, "name": "readme_demo"})
+                {"kind": "database", "hosting_id": 693801, "name": "readme_demo"}, code=3)  # only planned
     assert plan["status"] == "confirmation_required"
     assert re.search(r"readme_demo", json.dumps(plan["plan"]))
