@@ -198,8 +198,9 @@ def check_settings(ns: argparse.Namespace, settings: Settings) -> CheckedSetting
     with `--sandbox`, `INFOMANIAK_SANDBOX_FAULTS`. `ConfigError` naming the variable; nothing written."""
     from infomaniak_mcp.safety.engine import SafetyEngine
 
-    engine = SafetyEngine.from_env(settings.environ, confirm=getattr(ns, "confirm", None))
-    if not getattr(ns, "sandbox", False):
+    sandbox = bool(getattr(ns, "sandbox", False))
+    engine = SafetyEngine.from_env(settings.environ, confirm=getattr(ns, "confirm", None), sandbox=sandbox)
+    if not sandbox:
         return CheckedSettings(engine, None)
     from infomaniak_mcp.server.app import sandbox_faults
 

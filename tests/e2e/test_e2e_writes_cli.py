@@ -93,3 +93,34 @@ def test_call_in_read_only_mode_refuses(capsys: pytest.CaptureFixture[str]) -> N
     code = main(["call", "dns_create_record", "--sandbox", "--read-only", "--args", ARGS])
     assert code == 2
     assert "--read-only" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("isolated_cwd")
+def test_sandbox_writes_keep_their_own_state(
+    isolated_cwd: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A --sandbox write is audited and recorded in <state dir>/sandbox/, never in the real account's files."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(isolated_cwd / "xdg"))
+    at_terminal(monkeypatch, "y\n")
+    assert main(["call", "dns_create_record", "--sandbox", "--args", ARGS]) == 0
+    _, err = capsys.readouterr()
+    real = isolated_cwd / "xdg" / "infomaniak-mcp"
+    assert (real / "sandbox" / "audit.jsonl").is_file()
+    assert (real / "sandbox" / "history.jsonl").is_file()
+    assert not (real / "audit.jsonl").exists()
+    assert not (real / "history.jsonl").exists()
+    assert "sandbox mode" in err
+    assert str(real / "sandbox" / "audit.jsonl") in err
+
+
+@pytest.mark.usefixtures("isolated_cwd")
+def test_sandbox_honours_an_explicit_state_dir(
+    isolated_cwd: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("INFOMANIAK_MCP_STATE_DIR", str(isolated_cwd / "mine"))
+    monkeypatch.setenv("INFOMANIAK_MCP_AUDIT_LOG", str(isolated_cwd / "audit" / "log.jsonl"))
+    at_terminal(monkeypatch, "y\n")
+    assert main(["call", "dns_create_record", "--sandbox", "--args", ARGS]) == 0
+    assert (isolated_cwd / "mine" / "history.jsonl").is_file()
+    assert (isolated_cwd / "audit" / "log.jsonl").is_file()
+    assert not (isolated_cwd / "mine" / "sandbox").exists()

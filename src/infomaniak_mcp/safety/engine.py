@@ -33,6 +33,7 @@ from infomaniak_mcp.safety.audit import AUDIT_FILE_NAME, AuditLog
 from infomaniak_mcp.safety.executor import KeyedLocks
 from infomaniak_mcp.safety.history import HISTORY_FILE_NAME, History
 from infomaniak_mcp.safety.operations import DEFAULT_POLL_DEADLINE
+from infomaniak_mcp.safety.state import sandbox_environ
 from infomaniak_mcp.safety.tokens import (
     DEFAULT_TTL,
     SECRET_FILE_NAME,
@@ -103,12 +104,17 @@ class SafetyEngine:
         *,
         confirm: ConfirmMode | None = None,
         clock: Callable[[], float] = time.time,
+        sandbox: bool = False,
     ) -> SafetyEngine:
         """The installation's engine; configuration errors (mode, TTL, flags) are raised now, files come later.
 
         `confirm`: the `--confirm` option when given; else `INFOMANIAK_MCP_CONFIRM` from `environ`.
+        `sandbox`: a `--sandbox` server: its files live apart from the real account's
+        (`state.sandbox_environ`: `<state dir>/sandbox/` unless the paths are set explicitly).
         """
-        env = os.environ if environ is None else environ
+        env: Mapping[str, str] = os.environ if environ is None else environ
+        if sandbox:
+            env = sandbox_environ(env)
         mode = confirm if confirm is not None else confirm_mode(env.get(CONFIRM_ENV))
         confirm_ttl(env)  # fail at start-up on a bad INFOMANIAK_MCP_CONFIRM_TTL
         return cls(

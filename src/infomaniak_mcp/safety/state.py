@@ -7,6 +7,10 @@ Confirmation secret, used-token ids, audit log and write history live in one pri
 3. else `~/.local/state/infomaniak-mcp`.
 
 The directory is created with mode 0700 and every file in it with mode 0600.
+
+A `--sandbox` server keeps its own state in `<state dir>/sandbox/` (`sandbox_environ`), so demo
+writes never mix with the real account's audit log and history, unless `INFOMANIAK_MCP_STATE_DIR`
+(or, for the audit log, `INFOMANIAK_MCP_AUDIT_LOG`) is set explicitly: then that is used as is.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from infomaniak_mcp.config import ConfigError
 
 STATE_DIR_ENV = "INFOMANIAK_MCP_STATE_DIR"
 APP_DIR_NAME = "infomaniak-mcp"
+SANDBOX_DIR_NAME = "sandbox"
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"", "0", "false", "no", "off"})
@@ -39,6 +44,16 @@ def state_dir(environ: Mapping[str, str] | None = None) -> Path:
     home = env.get("HOME", "").strip()
     base = Path(home) if home else Path.home()
     return base / ".local" / "state" / APP_DIR_NAME
+
+
+def sandbox_environ(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`environ` for a sandbox server: the state directory is `<state dir>/sandbox` unless
+    `INFOMANIAK_MCP_STATE_DIR` is set explicitly (the audit log follows it unless
+    `INFOMANIAK_MCP_AUDIT_LOG` is set: an explicit path is always honoured)."""
+    env = dict(os.environ if environ is None else environ)
+    if not env.get(STATE_DIR_ENV, "").strip():
+        env[STATE_DIR_ENV] = str(state_dir(env) / SANDBOX_DIR_NAME)
+    return env
 
 
 def ensure_private_dir(path: Path) -> Path:

@@ -392,7 +392,8 @@ def build_server(
     """The MCP server exposing `selection`; it owns `api` and closes it when it stops.
 
     `principal_resolver` names the caller of each call (default: the HTTP bearer token's name, else
-    the local user); `sandbox` only adds a note to the instructions; `clock` pins `ToolContext.clock`.
+    the local user); `sandbox` adds a note to the instructions and (default engine) keeps the safety
+    files in the sandbox's own state area; `clock` pins `ToolContext.clock`.
     `safety` holds the confirmation tokens, audit log, history and locks (default: from
     `settings.environ`, with confirmation mode `confirm`, else `INFOMANIAK_MCP_CONFIRM`; a wrong
     value raises `ConfigError` now; nothing is written until a write happens).
@@ -401,7 +402,14 @@ def build_server(
     """
     configure_logging(settings.log_level)
     register_settings_secrets(settings)
-    engine = safety if safety is not None else SafetyEngine.from_env(settings.environ, confirm=confirm)
+    engine = safety if safety is not None else SafetyEngine.from_env(settings.environ, confirm=confirm, sandbox=sandbox)
+    if sandbox:
+        logger.warning(
+            "sandbox mode: a simulated account, nothing reaches Infomaniak; its audit log (%s) and write history "
+            "(%s) are kept apart from the real account's",
+            engine.audit.path,
+            engine.history.path,
+        )
     deps = ServerDeps(
         settings=settings,
         api=api,
