@@ -51,6 +51,7 @@ async def test_bad_alias_names_are_field_errors(hb: HostingBench, tool: str, arg
     ("name", "code", "where"),
     [
         ("www.not-mine.com", "domain_not_on_account", "no domain of this organisation covers www.not-mine.com"),
+        ("new.alpage-shpo.ch", "domain_not_on_account", "(did you mean new.alpage-shop.ch?)"),
         ("shop.alpage-labs.dev", "domain_expired", "the domain alpage-labs.dev expired"),
         # a second name on another domain is checked too (not only the first name's domain)
         ("new.alpage-shop.ch, alpage-digital.ch", "fqdn_in_use", "an alias of site 1250801 on hosting 693801"),
@@ -122,3 +123,14 @@ async def test_list_databases_of_an_unknown_name_says_what_exists(hb: HostingBen
     assert "al7pdg_wp" in error["next_step"]
     assert "al7pdg_ro" in error["next_step"]
     assert [d["name"] for d in found["databases"]] == ["al7pdg_wp"]
+
+
+async def test_a_typo_in_the_site_domain_suggests_the_account_domain(hb: HostingBench) -> None:
+    before = hb.business_dump()
+    async with connect_writes(hb.server(), "memory", "legacy") as client:
+        error = await refused(client, "hosting_create_site", {"hosting_id": WEB, "fqdn": "blog.alpage-digitl.ch"})
+    assert error["error"] == "domain_not_on_account", error
+    assert "did you mean blog.alpage-digital.ch?" in error["description"]
+    assert "fqdn=blog.alpage-digital.ch" in error["next_step"]
+    assert field_of(error) == {"fqdn"}
+    assert hb.business_dump() == before

@@ -127,6 +127,22 @@ def registrable_domain(fqdn: str, account_domains: Iterable[str]) -> str | None:
     return best
 
 
+def closest_names(fqdn: str, account_domains: Iterable[str], *, limit: int = 3) -> list[str]:
+    """`fqdn` rewritten on the account domains it nearly ends with (a typo: `blog.alpage-digitl.ch` →
+    `blog.alpage-digital.ch`), closest first; empty when no domain is close."""
+    labels = fqdn.split(".")
+    scored: list[tuple[float, str]] = []
+    for domain in {d.lower().rstrip(".") for d in account_domains}:
+        size = domain.count(".") + 1
+        if size > len(labels):
+            continue
+        tail = ".".join(labels[-size:])
+        ratio = difflib.SequenceMatcher(None, tail, domain).ratio()
+        if ratio >= 0.8 and tail != domain:
+            scored.append((ratio, ".".join([*labels[:-size], domain])))
+    return [name for _, name in sorted(scored, key=lambda item: (-item[0], item[1]))[:limit]]
+
+
 # ---- rights ------------------------------------------------------------------------------------
 def rights_level(rights: Rights | None) -> RightsLevel:
     if rights is None or not rights.read:
@@ -241,11 +257,14 @@ def name_refusals(
     by_name = {d.customer_name.lower(): d for d in account_domains}
     domain = registrable_domain(fqdn, by_name)
     if domain is None:
+        near = closest_names(fqdn, by_name)
+        guess = f" (did you mean {' or '.join(near)}?)" if near else ""
+        again = f"Call again with {field}={near[0]} if that is the name, or use" if near else "Use"
         out.append(
             Refusal(
                 "domain_not_on_account",
-                f"no domain of this organisation covers {fqdn}",
-                "Use a domain listed by account_list_products kind=domain, or add the domain to the organisation.",
+                f"no domain of this organisation covers {fqdn}{guess}",
+                f"{again} a domain listed by account_list_products kind=domain, or add the domain to the organisation.",
                 field,
             )
         )

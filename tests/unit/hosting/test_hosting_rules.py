@@ -237,3 +237,19 @@ def test_provisioning_steps() -> None:
         ips=ips, existing_records=[], certificate=True,
     )
     assert "no zone of this account covers x.other.ch" in outside.notes[0]
+
+
+def test_a_typo_in_the_domain_suggests_the_closest_account_domain() -> None:
+    from infomaniak_mcp.domain.hosting import closest_names
+
+    domains = ["alpage-digital.ch", "alpage-shop.ch", "alpage-labs.dev"]
+    assert closest_names("blog.alpage-digitl.ch", domains) == ["blog.alpage-digital.ch"]
+    assert closest_names("alpage-shp.ch", domains) == ["alpage-shop.ch"]
+    assert closest_names("www.not-mine.com", domains) == []
+    assert closest_names("blog.alpage-digital.ch", domains) == []  # on the account: nothing to correct
+    refusal = site_refusals("blog.exmaple.ch", HOSTING, used={}, account_domains=DOMAINS, now=NOW)[0]
+    assert refusal.code == "domain_not_on_account"
+    assert "did you mean blog.example.ch?" in refusal.message
+    assert refusal.next_step.startswith("Call again with fqdn=blog.example.ch")
+    far = site_refusals("shop.other.ch", HOSTING, used={}, account_domains=DOMAINS, now=NOW)[0]
+    assert "did you mean" not in far.message
