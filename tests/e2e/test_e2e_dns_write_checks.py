@@ -13,6 +13,8 @@ import pytest
 from e2e_support import text_of
 from e2e_writes_support import WriteBench, connect_writes, structured
 
+from infomaniak_mcp.server.registry import select_tools
+
 pytestmark = pytest.mark.anyio
 ZONE = "alpage-shop.ch"
 SPF_ID = 25919322  # alpage-shop.ch apex SPF (seeded)
@@ -108,3 +110,38 @@ async def test_a_name_under_the_zone_is_accepted_with_or_without_the_final_dot(t
             result = await client.call_tool("dns_create_record", {"zone": ZONE, "type": "A", "name": name,
                                                                   "target": "192.0.2.1"})
             assert not result.is_error, text_of(result)
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "field"),
+    [
+        ("dns_list_records", {"zone": "alpage-digtal.ch"}, "zone"),
+        ("dns_create_record", {"zone": "alpage-digtal.ch", "type": "A", "name": "x", "target": "192.0.2.1"}, "zone"),
+        ("dns_delete_record", {"zone": "alpage-digtal.ch", "record_id": SPF_ID}, "zone"),
+        ("dns_apply_changes", {"zone": "alpage-digtal.ch", "changes": [{"action": "delete", "record_id": 1}]}, "zone"),
+        ("dns_export_zone", {"zone": "alpage-digtal.ch"}, "zone"),
+        ("dns_audit_zones", {"zone": "alpage-digtal.ch"}, "zone"),
+        ("domain_get_domain", {"domain": "alpage-digtal.ch"}, "domain"),
+    ],
+)
+async def test_an_unknown_zone_names_the_field_and_the_closest_zones(
+    tmp_path: Path, tool: str, arguments: dict[str, Any], field: str
+) -> None:
+    bench = WriteBench(tmp_path)
+    selection = select_tools(["dns", "domain", "history"])
+    async with connect_writes(bench.server(selection=selection), "memory", "legacy") as client:
+        result = await client.call_tool(tool, arguments)
+    assert result.is_error
+    text = text_of(result)
+    assert f"{field}: no zone or domain alpage-digtal.ch on this account; closest: alpage-digital.ch" in text
+    assert "Did you mean alpage-digital.ch?" in text
+    assert "domain_list_domains" in text
+    error = structured(result) if result.structured_content else {}
+    if error.get("details"):
+        assert error["details"][0]["attribute"] == field
+
+
+async def test_a_missing_record_of_a_known_zone_still_says_so(tmp_path: Path) -> None:
+    text = await refused(WriteBench(tmp_path), "dns_delete_record", {"zone": ZONE, "record_id": 1})
+    assert f"No record 1 in {ZONE}" in text
+    assert "no zone or domain" not in text

@@ -32,7 +32,7 @@ from infomaniak_mcp.safety.operations import OperationContext, operation, resour
 from infomaniak_mcp.safety.plan import DiffEntry, Plan, Step, diff_fields, fingerprint
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import ToolOutput, tool
-from infomaniak_mcp.tools.dns_common import Zone, invalid, other_zones, zone_arg
+from infomaniak_mcp.tools.dns_common import Zone, invalid, names_the_zone, other_zones, unknown_zone, zone_arg
 
 if TYPE_CHECKING:
     from infomaniak_mcp.api.client import InfomaniakApi
@@ -90,6 +90,7 @@ class RecordList(ToolOutput):
 
 
 @tool(toolset="dns", read_only=True, title="List DNS records", covers=("GET /2/zones/{zone}/records",))
+@names_the_zone()
 async def dns_list_records(
     ctx: ToolContext,
     zone: Zone,
@@ -145,6 +146,9 @@ async def _current_record(ctx: ToolContext, zone: str, record_id: int) -> DnsRec
     try:
         return await ctx.api.dns.get_record(zone, record_id)
     except NotFoundError as error:
+        unknown = await unknown_zone(ctx, zone)  # a typo in the zone, rather than in the id?
+        if unknown is not None:
+            raise unknown from error
         error.hint = f"No record {record_id} in {zone}: call dns_list_records for the ids."
         raise
 
@@ -166,6 +170,7 @@ def _check_rules(zone: str, before: list[Any], after: list[Any]) -> None:
     toolset="dns", read_only=False, destructive=False, title="Create a DNS record",
     covers=("POST /2/zones/{zone}/records",),
 )
+@names_the_zone()
 async def dns_create_record(
     ctx: ToolContext,
     zone: Zone,
@@ -216,6 +221,7 @@ async def dns_create_record(
     toolset="dns", read_only=False, destructive=True, title="Update a DNS record",
     covers=("PUT /2/zones/{zone}/records/{record}",),
 )
+@names_the_zone()
 async def dns_update_record(
     ctx: ToolContext,
     zone: Zone,
@@ -272,6 +278,7 @@ async def dns_update_record(
     toolset="dns", read_only=False, destructive=True, title="Delete a DNS record",
     covers=("DELETE /2/zones/{zone}/records/{record}",),
 )
+@names_the_zone()
 async def dns_delete_record(ctx: ToolContext, zone: Zone, record_id: RecordId) -> Plan:
     """Delete one DNS record (ids from dns_list_records). The plan shows the record; a human confirms by
     typing its name. Undo with history_undo (re-creates it with the same values)."""

@@ -38,7 +38,7 @@ from infomaniak_mcp.domain.dns_records import txt_value
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import ToolOutput, tool
 from infomaniak_mcp.tools.common import AccountId, accounts_for
-from infomaniak_mcp.tools.dns_common import short_error, zone_arg
+from infomaniak_mcp.tools.dns_common import short_error, unknown_zone, zone_arg
 
 CONCURRENCY = 10
 MAX_FINDINGS = 300
@@ -176,6 +176,10 @@ async def dns_audit_zones(
     async with anyio.create_task_group() as tg:
         for zone_name in targets:
             tg.start_soon(read, zone_name)
+    if single is not None and single not in found.records and found.failed.get(single, "").startswith("object_not"):
+        unknown = await unknown_zone(ctx, single, zones=sorted(found.flags))
+        if unknown is not None:
+            raise unknown
     if single is not None:
         await _single_zone_context(ctx, single, found, index, limiter)
     for zone_name, records in found.records.items():

@@ -5,6 +5,8 @@
 - `invalid(problem)`: a `domain.dns_records.RecordProblem` as `InvalidArgumentError`.
 - `account_zones(ctx)`: the account's domain names (one listing call); `other_zones(ctx, zone,
   names)` fetches them only when a record name could be another domain (`relative_name`).
+- `@names_the_zone(field)`: a tool decorator; a 404 no one explained, for a zone that is not on the
+  account, becomes `unknown_zone(...)`: names the field, the closest zones, `domain_list_domains`.
 - `dns_servers(ctx)`: which DNS servers live checks ask. Sandbox mode (a local API URL): the
   sandbox's own responder (`GET /_sandbox/dns`) plays both the zone's authoritative servers
   and the public resolvers, and only loopback addresses are ever accepted. Real mode: the
@@ -15,14 +17,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import difflib
+import functools
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 from pydantic import Field
 
 from infomaniak_mcp.api.dns.client import is_local_url
-from infomaniak_mcp.api.errors import ErrorDetail, InfomaniakError, InvalidArgumentError
+from infomaniak_mcp.api.errors import ErrorDetail, InfomaniakError, InvalidArgumentError, NotFoundError
 from infomaniak_mcp.domain.dns_live import DNS_PORT, PUBLIC_RESOLVERS, comparable, resolver_addresses
 from infomaniak_mcp.domain.dns_records import RecordProblem, normalise_zone
 from infomaniak_mcp.server.context import ToolContext
@@ -44,10 +48,14 @@ def invalid(problem: RecordProblem) -> InvalidArgumentError:
     problems = problem.all
     if len(problems) == 1:
         return InvalidArgumentError.for_field(problem.field, problem.problem, problem.allowed)
+    by_field: dict[str, list[RecordProblem]] = {}
+    for p in problems:
+        by_field.setdefault(p.field, []).append(p)
     return InvalidArgumentError(
         description=f"{len(problems)} problems: " + "; ".join(f"{p.field}: {p.problem}" for p in problems),
-        details=[ErrorDetail(code="invalid", description=p.problem, attribute=p.field, values=p.allowed)
-                 for p in problems],
+        details=[ErrorDetail(code="invalid", description="; ".join(p.problem for p in items), attribute=name,
+                             values=next((p.allowed for p in items if p.allowed), None))
+                 for name, items in by_field.items()],
     )
 
 
@@ -74,6 +82,57 @@ async def other_zones(ctx: ToolContext, zone: str, names: Iterable[str | None]) 
         return "." in value.strip(".") and not value.endswith(".") and not value.endswith("." + zone)
 
     return await account_zones(ctx) if any(outside(n) for n in names) else []
+
+
+async def unknown_zone(ctx: ToolContext, name: str, field: str = "zone", cause: NotFoundError | None = None,
+                       zones: Sequence[str] | None = None) -> NotFoundError | None:
+    """The error for a zone/domain that is not on the account: the field, the closest names (difflib
+    over one listing of the account's domains) and the tool that lists them. None when the account
+    does have `name` (a 404 is then about something else)."""
+    known = await account_zones(ctx) if zones is None else list(zones)
+    if name in known:
+        return None
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    guess = f"; closest: {', '.join(close)}" if close else ""
+    hint = f"Did you mean {close[0]}? " if close else ""
+    return NotFoundError(
+        status=404, code=cause.code if cause else "object_not_found",
+        description=f"{field}: no zone or domain {name} on this account{guess}",
+        details=[ErrorDetail(code="not_found", description=f"no zone {name}", attribute=field, values=close or None)],
+        hint=f"{hint}Check {field}: domain_list_domains lists the account's domains.",
+        request_id=cause.request_id if cause else None,
+    )
+
+
+_F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
+
+
+def names_the_zone(field: str = "zone") -> Callable[[_F], _F]:
+    """Tool decorator (under `@tool`): a `NotFoundError` that leaves the tool with no hint (none of its
+    own: record ids explain themselves) while `field` names no zone of the account becomes
+    `unknown_zone` — one listing call, only on that error path."""
+
+    def decorator(fn: _F) -> _F:
+        @functools.wraps(fn)
+        async def wrapper(ctx: ToolContext, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return await fn(ctx, *args, **kwargs)
+            except NotFoundError as error:
+                value = kwargs.get(field)
+                if error.hint is not None or not isinstance(value, str):
+                    raise
+                try:
+                    name = normalise_zone(value, field)
+                except RecordProblem:
+                    raise error from None
+                better = await unknown_zone(ctx, name, field, error)
+                if better is None:
+                    raise
+                raise better from error
+
+        return cast(_F, wrapper)
+
+    return decorator
 
 
 @dataclass

@@ -27,6 +27,7 @@ from infomaniak_mcp.tools.dns_common import (
     dns_servers,
     invalid,
     live_query,
+    names_the_zone,
     resolve_addresses,
     zone_arg,
 )
@@ -78,6 +79,7 @@ async def _authoritative(ctx: ToolContext, servers: DnsServers, zone: str) -> li
 
 
 @tool(toolset="dns", read_only=True, title="Verify DNS live", covers=("GET /2/zones/{zone}",), core=False)
+@names_the_zone()
 async def dns_verify_record(
     ctx: ToolContext,
     zone: Zone,

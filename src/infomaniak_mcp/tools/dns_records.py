@@ -30,7 +30,7 @@ from infomaniak_mcp.safety.inverse import dns_record_resource, dns_zone_resource
 from infomaniak_mcp.safety.plan import DiffEntry, Plan, Step, diff_fields, fingerprint
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import ToolOutput, tool
-from infomaniak_mcp.tools.dns_common import Zone, invalid, other_zones, zone_arg
+from infomaniak_mcp.tools.dns_common import Zone, invalid, names_the_zone, other_zones, unknown_zone, zone_arg
 
 MAX_RECORDS = 5000
 MAX_CHANGES = 500
@@ -68,12 +68,16 @@ def _parts(description: dict[str, Any] | None) -> str | None:
 
 
 @tool(toolset="dns", read_only=True, title="Get a DNS record", core=False)
+@names_the_zone()
 async def dns_get_record(ctx: ToolContext, zone: Zone, record_id: RecordId) -> RecordDetail:
     """Show one DNS record: target parts (priority, port, CAA tag), and a split TXT's joined value."""
     fqdn = zone_arg(zone)
     try:
         record = await ctx.api.dns.get_record(fqdn, record_id, with_description=True)
     except NotFoundError as error:
+        unknown = await unknown_zone(ctx, fqdn)  # a typo in the zone, rather than in the id?
+        if unknown is not None:
+            raise unknown from error
         error.hint = f"No record {record_id} in {fqdn}: call dns_list_records for the ids."
         raise
     joined = txt_value(record.target) if record.type == "TXT" else None
@@ -182,6 +186,7 @@ class RecordChange(BaseModel):
     covers=("POST /2/zones/{zone}/records", "PUT /2/zones/{zone}/records/{record}",
             "DELETE /2/zones/{zone}/records/{record}"),
 )
+@names_the_zone()
 async def dns_apply_changes(
     ctx: ToolContext,
     zone: Zone,

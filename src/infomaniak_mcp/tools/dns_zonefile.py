@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from infomaniak_mcp.domain.dns_zonefile import render_zone_file, zone_serial
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import ToolOutput, resource, tool
-from infomaniak_mcp.tools.dns_common import Zone, zone_arg
+from infomaniak_mcp.tools.dns_common import Zone, names_the_zone, zone_arg
 from infomaniak_mcp.tools.dns_records import zone_records
 
 ZONE_FILE_URI = "infomaniak://dns/zones/{zone}/zonefile"
@@ -55,6 +55,7 @@ class ZoneExport(ToolOutput):
 
 
 @tool(toolset="dns", read_only=True, title="Export a DNS zone", covers=("GET /2/zones/{zone}",), core=False)
+@names_the_zone()
 async def dns_export_zone(ctx: ToolContext, zone: Zone) -> ZoneExport:
     """Export a zone as a BIND zone file: inline if small, else an excerpt and the resource uri of the whole
     file. Re-import with dns_apply_changes(zone_file=...)."""

@@ -56,6 +56,7 @@ from infomaniak_mcp.tools.dns_common import (
     invalid,
     live_query,
     servers_for,
+    unknown_zone,
     zone_arg,
 )
 
@@ -256,8 +257,7 @@ async def domain_get_domain(ctx: ToolContext, domain: DomainName) -> DomainDetai
         tg.start_soon(found.delegation, ctx, name)
     detail, flags, check = found.domain, found.summary, found.check
     if detail is None:
-        raise NotFoundError(status=404, code="object_not_found", description=f"Domain {name} not found",
-                            hint="Call domain_list_domains for the domains of the account.")
+        raise await _unknown_domain(ctx, name)
     warnings = list(found.problems)
     nameservers = found.nameservers
     products: list[str] = []
@@ -294,6 +294,13 @@ async def domain_get_domain(ctx: ToolContext, domain: DomainName) -> DomainDetai
         idn=idn_name(detail.name, flags),
         has_error=flags.has_error if flags else None,
         warnings=warnings,
+    )
+
+
+async def _unknown_domain(ctx: ToolContext, name: str) -> NotFoundError:
+    """`domain` names no domain the API shows: the closest names of the account, domain_list_domains."""
+    return await unknown_zone(ctx, name, "domain") or NotFoundError(
+        status=404, description=f"domain: {name} not found", hint="domain_list_domains lists the account's domains."
     )
 
 
@@ -369,8 +376,7 @@ async def domain_set_delegation(
         tg.start_soon(found.delegation, ctx, name)
     flags, check = found.summary, found.check
     if flags is None or check is None:
-        raise NotFoundError(status=404, code="object_not_found", description=f"Domain {name} not found",
-                            hint="Call domain_list_domains for the domains of the account.")
+        raise await _unknown_domain(ctx, name)
     served_here = bool(flags.is_dns_managed_by_infomaniak)
     current_ns = found.nameservers or (list(INFOMANIAK_NAMESERVERS) if served_here else [])
     ns_before = _ns_state(served_here, current_ns)
