@@ -145,3 +145,22 @@ async def test_a_missing_record_of_a_known_zone_still_says_so(tmp_path: Path) ->
     text = await refused(WriteBench(tmp_path), "dns_delete_record", {"zone": ZONE, "record_id": 1})
     assert f"No record 1 in {ZONE}" in text
     assert "no zone or domain" not in text
+
+
+async def test_a_write_that_changes_nothing_says_so_without_asking_for_a_fix(tmp_path: Path) -> None:
+    bench = WriteBench(tmp_path)
+    before = bench.state_dump()
+    async with connect_writes(bench.server(), "memory", "legacy") as client:
+        exported = structured(await client.call_tool("dns_export_zone", {"zone": ZONE}))
+        same = await client.call_tool("dns_apply_changes", {"zone": ZONE, "zone_file": exported["text"],
+                                                            "delete_missing": True})
+        spf = bench.find(".", "TXT")
+        unchanged = await client.call_tool("dns_update_record", {"zone": ZONE, "record_id": spf["id"],
+                                                                 "target": spf["target"]})
+    for result, what in ((same, f"{ZONE} already matches the zone file"), (unchanged, "already has this target")):
+        text = text_of(result)
+        assert text.startswith("nothing_to_change: "), text
+        assert what in text
+        assert "Nothing to do" in text
+        assert "Fix " not in text
+    assert bench.state_dump() == before

@@ -248,7 +248,10 @@ async def dns_update_record(
     after = {**before, "target": new_target, "ttl": new_ttl}
     diff = diff_fields(dns_record_resource(fqdn, record_id), before, after, fields=("target", "ttl"))
     if not diff:
-        raise InvalidArgumentError.for_field("target", "the record already has this target and TTL; nothing to change")
+        raise InvalidArgumentError(
+            code="nothing_to_change", description=f"record {record_id} already has this target and TTL",
+            hint="Nothing to do: the record is already as asked; nothing was changed.",
+        )
     page = await ctx.api.dns.list_records(fqdn, max_items=MAX_RECORDS)
     updated = current.model_copy(update={"target": new_target, "ttl": new_ttl})
     neighbours = _same_name(page.items, current.source.lower())

@@ -218,10 +218,14 @@ async def dns_apply_changes(
             change_set = plan_change_set(fqdn, records, requests, other_zones=others)
     except RecordProblem as problem:
         raise invalid(problem) from None
-    if not change_set.changes:
-        field = "zone_file" if parsed is not None else "changes"
-        kept = f" ({len(change_set.kept)} record(s) not in the file kept)" if change_set.kept else ""
-        raise InvalidArgumentError.for_field(field, f"the zone already matches{kept}; nothing to do")
+    if not change_set.changes:  # not a mistake to fix: said as hosting_update_user says it (code nothing_to_change)
+        what = "the zone file" if parsed is not None else "these changes"
+        kept = f"; {len(change_set.kept)} record(s) not in the file kept" if change_set.kept else ""
+        raise InvalidArgumentError(
+            code="nothing_to_change",
+            description=f"{fqdn} already matches {what}{kept}: nothing to change",
+            hint="Nothing to do: the zone is already as asked (dns_list_records shows it); nothing was changed.",
+        )
     if parsed is not None:
         plan = change_set_plan(fqdn, records, change_set, what="Import a zone file")
         return import_notes(plan, fqdn, parsed, change_set)
