@@ -40,7 +40,8 @@ class RecordedExchange:
     """One request and its answer, secrets removed (for contract tests and `/_sandbox/requests`).
 
     Secret headers are dropped when the exchange is built; `SandboxRuntime.record` redacts the
-    secret-named keys of the request body (a generated password is never kept in plain text).
+    secret-named keys of the request body and of the response (a generated password, a Node.js
+    log-stream `jwt_token` is never kept in plain text).
 
     `route` is the matched route template (the spec template for documented operations) or None
     when nothing matched / a fault or the front door answered. `query` keeps repeated keys.
@@ -93,7 +94,7 @@ class SandboxRuntime:
         return f"sbx-{self.request_count:010d}"
 
     def record(self, exchange: RecordedExchange) -> None:
-        exchange = replace(exchange, body=redact_body(exchange.body))
+        exchange = replace(exchange, body=redact_body(exchange.body), response=redact_body(exchange.response))
         self.history.append(exchange)
         if self.recorder is not None:
             self.recorder.append(exchange)
