@@ -12,13 +12,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from e2e_support import connect, text_of
+from e2e_support import Echo, connect, make_fake_server, text_of
 from e2e_writes_support import ZONE, WriteBench, structured
+from mcp import Client
+from mcp_types import LoggingMessageNotificationParams
 
+from infomaniak_mcp.api.client import InfomaniakApi
+from infomaniak_mcp.api.ratelimit import RateLimiter
 from infomaniak_mcp.config import Settings
 from infomaniak_mcp.safety.engine import SafetyEngine
 from infomaniak_mcp.server.app import build_server
-from infomaniak_mcp.server.registry import select_tools
+from infomaniak_mcp.server.context import ToolContext
+from infomaniak_mcp.server.registry import select_tools, tool
 
 pytestmark = pytest.mark.anyio
 
@@ -114,3 +119,79 @@ async def test_read_only_discovery_does_not_offer_writes(tmp_path: Path) -> None
     text = text_of(ops)
     assert "api_call_write" not in text
     assert "read-only" in text
+
+
+# -- waits are reported, not silent ---------------------------------------------------------------
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+async def fake_get_waited(ctx: ToolContext) -> Echo:
+    """Two requests through a 1/min limiter on a fake clock: the second waits 60 s."""
+    clock = FakeTime()
+    limiter = RateLimiter(1, 60.0, clock=clock, sleep=clock.sleep)
+    await ctx.progress(1, 3, "first")
+    await limiter.acquire()
+    await limiter.acquire()
+    await ctx.progress(2, 3, "second")
+    return Echo(text="done", principal=ctx.principal)
+
+
+@pytest.mark.parametrize("era", ["legacy", "2026-07-28"])
+async def test_a_rate_limit_wait_is_a_progress_notification(fake_toolsets: object, era: str) -> None:
+    tool(toolset="fake", read_only=True, title="Wait")(fake_get_waited)
+    seen: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        seen.append((value, total, message))
+
+    async with connect(make_fake_server(), "memory", era) as client:
+        result = await client.call_tool("fake_get_waited", {}, progress_callback=on_progress)
+    assert not result.is_error
+    assert seen == [
+        (1, 3, "first"),
+        (pytest.approx(1.001), 3, "waiting 60 s for the API rate limit (1/min)"),
+        (2, 3, "second"),
+    ]
+
+
+async def test_without_a_progress_token_the_wait_is_a_log_message(fake_toolsets: object) -> None:
+    tool(toolset="fake", read_only=True, title="Wait")(fake_get_waited)
+    logged: list[object] = []
+
+    async def on_log(params: LoggingMessageNotificationParams) -> None:
+        logged.append(params.data)
+
+    async with Client(make_fake_server(), mode="legacy", logging_callback=on_log) as client:
+        result = await client.call_tool("fake_get_waited", {})
+    assert not result.is_error
+    assert logged == ["fake_get_waited: waiting 60 s for the API rate limit (1/min)"]
+
+
+async def test_a_real_tool_reports_the_rate_limit_wait_of_its_api_requests(tmp_path: Path) -> None:
+    """Through the API client, its task groups and the sandbox: the wait of a later request is reported."""
+    bench = WriteBench(tmp_path)
+    clock = FakeTime()
+    limiter = RateLimiter(1, 60.0, clock=clock, sleep=clock.sleep)
+    api = InfomaniakApi.from_settings(bench.settings, transport=bench.transport, limiter=limiter)
+    server = build_server(bench.settings, select_tools(["dns"], read_only=True), api=api, safety=bench.engine)
+    seen: list[str | None] = []
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        seen.append(message)
+
+    async with connect(server, "memory", "legacy") as client:
+        first = await client.call_tool("dns_list_records", {"zone": ZONE}, progress_callback=on_progress)
+        second = await client.call_tool("dns_list_records", {"zone": ZONE}, progress_callback=on_progress)
+    assert not first.is_error
+    assert not second.is_error
+    assert "waiting 60 s for the API rate limit (1/min)" in seen

@@ -41,7 +41,7 @@ from infomaniak_mcp.api.errors import (
     ServerError,
     error_from_response,
 )
-from infomaniak_mcp.api.ratelimit import Clock, LimiterDeadline, RateLimiter, Sleep
+from infomaniak_mcp.api.ratelimit import Clock, LimiterDeadline, RateLimiter, Sleep, report_wait
 from infomaniak_mcp.config import DEFAULT_REQUEST_DEADLINE, TOKEN_HELP, Secret
 from infomaniak_mcp.safety.redact import redact_text, register_secret
 
@@ -286,6 +286,7 @@ class HttpCore:
                     raise self._convert(err) from None
                 retries += 1
                 log.info("%s on %s %s: retry %d after %.1f s", err.code, method, err.path, retries, delay)
+                await report_wait(delay, f"a retry after {err.code} on {method} {err.path}")
                 await self._sleep(delay)
             except InfomaniakError as err:
                 if await self._surface_retry(err, surface_retries):

@@ -19,20 +19,59 @@ would end after `t`, or when `t` passes while it is still queued behind others.
 
 `limiter_for(fingerprint, rate)` hands out one shared limiter per API token; the key is a hash
 of the token (`token_fingerprint`), never the token itself.
+
+Long waits are reported, not silent: `report_waits(reporter)` sets, for the calls made inside it
+(a context variable, so every task the caller starts inherits it), an async `reporter(seconds,
+reason)` that the limiter calls before a wait longer than `REPORT_AFTER` seconds (as the head of
+the queue, and once when it joins a queue whose head must wait that long). The server sets one
+per tool call (an MCP progress or log notification); this module knows nothing of MCP. A
+reporter that fails is logged and ignored: it never breaks the request.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
 
 import anyio
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
+WaitReporter = Callable[[float, str], Awaitable[None]]
+"""`reporter(seconds, reason)`: told before a caller waits `seconds` (reason: 'the API rate limit (60/min)')."""
+
+REPORT_AFTER = 1.0
+"""Waits longer than this (seconds) are reported to the current `WaitReporter`."""
+
+log = logging.getLogger("infomaniak_mcp.api")
+_reporter: ContextVar[WaitReporter | None] = ContextVar("infomaniak_mcp_wait_reporter", default=None)
+
+
+@contextlib.contextmanager
+def report_waits(reporter: WaitReporter | None) -> Iterator[None]:
+    """Report the long waits of every request made inside this block (and the tasks it starts) to `reporter`."""
+    token = _reporter.set(reporter)
+    try:
+        yield
+    finally:
+        _reporter.reset(token)
+
+
+async def report_wait(seconds: float, reason: str) -> None:
+    """Tell the current reporter (if any) that the caller is about to wait `seconds` (> `REPORT_AFTER`)."""
+    reporter = _reporter.get()
+    if reporter is None or seconds <= REPORT_AFTER:
+        return
+    try:
+        await reporter(seconds, reason)
+    except Exception as exc:  # a notification that cannot be sent never breaks the request
+        log.debug("the wait report could not be delivered: %s", exc)
 
 
 class LimiterDeadline(TimeoutError):
@@ -85,6 +124,12 @@ class RateLimiter:
         """Hold every grant until `until` (a time on this limiter's clock), e.g. after a 429."""
         self._penalty_until = max(self._penalty_until, until)
 
+    @property
+    def reason(self) -> str:
+        """What a wait for this limiter is for, in words."""
+        per = "min" if self.per == 60 else f"{self.per:g} s"
+        return f"the API rate limit ({self._rate}/{per})"
+
     def delay(self) -> float:
         """Seconds the head of the queue would have to wait now (0 when it may go)."""
         now = self._clock()
@@ -100,6 +145,7 @@ class RateLimiter:
         self._queue.append(ticket)
         try:
             if self._queue[0] is not ticket:
+                await report_wait(self.delay(), self.reason + ", queued behind other requests")
                 if deadline is None:
                     await ticket.wait()
                 else:
@@ -115,6 +161,7 @@ class RateLimiter:
                     break
                 if deadline is not None and self._clock() + wait > deadline:
                     raise LimiterDeadline(wait)
+                await report_wait(wait, self.reason)
                 await self._sleep(wait)
             self._grants.append(self._clock())
             while len(self._grants) > self._rate:

@@ -29,6 +29,8 @@ import difflib
 import importlib
 import inspect
 import logging
+import time
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -37,20 +39,24 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
-from mcp.shared.exceptions import MCPError
+from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from mcp_types import Tool as MCPTool
 from pydantic import BaseModel, ValidationError
 
 from infomaniak_mcp import __version__
 from infomaniak_mcp.api.errors import NotConfiguredError
+from infomaniak_mcp.api.ratelimit import WaitReporter, report_waits
 from infomaniak_mcp.config import TOKEN_HELP, ConfigError, Secret, Settings
 from infomaniak_mcp.safety.engine import ConfirmMode, SafetyEngine
 from infomaniak_mcp.safety.redact import register_secret
 from infomaniak_mcp.server.deps import (
+    CALL_PROGRESS,
     PRINCIPAL_SCOPE_KEY,
+    CallProgress,
     PrincipalResolver,
     ServerDeps,
+    has_request,
     local_principal,
     request_principal,
 )
@@ -153,6 +159,46 @@ async def _audit_read(
         )
     except Exception as exc:  # a read is not refused because its audit failed; the operator is told
         logger.error("audit entry for read %s could not be written: %s", spec.name, exc)
+
+
+WAIT_REPORT_INTERVAL = 5.0
+"""Seconds between two wait reports of one tool call (concurrent fetches queue together)."""
+WAIT_PROGRESS_STEP = 0.001
+"""How much a wait report advances the call's progress value (progress values must grow)."""
+
+
+def _progress_token(ctx: Context[Any, Any]) -> Any:
+    meta = ctx.request_context.meta
+    if isinstance(meta, Mapping):
+        return meta.get("progress_token") or meta.get("progressToken")
+    return getattr(meta, "progress_token", None)
+
+
+def wait_reporter(ctx: Context[Any, Any], tool: str, progress: CallProgress) -> WaitReporter:
+    """What tells the client that a call waits (rate limit, retry backoff): a progress notification when
+    it gave a progressToken, else a log message notification; always a server log line (info)."""
+    last = [float("-inf")]
+
+    async def report(seconds: float, reason: str) -> None:
+        now = time.monotonic()
+        if now - last[0] < WAIT_REPORT_INTERVAL:
+            return
+        last[0] = now
+        message = f"waiting {seconds:.0f} s for {reason}"
+        logger.info("tool %s: %s", tool, message)
+        if not has_request(ctx):
+            return
+        # A progress notification reaches a client that asked for progress (a no-op otherwise; in-process
+        # clients get it through their callback without a token in _meta); without a token, a log message.
+        progress.value += WAIT_PROGRESS_STEP
+        await ctx.report_progress(progress.value, progress.total, message)
+        if _progress_token(ctx) is not None:
+            return
+        with warnings.catch_warnings():  # logging is deprecated in the 2026-07-28 era; older clients show it
+            warnings.simplefilter("ignore", MCPDeprecationWarning)
+            await ctx.log("info", f"{tool}: {message}", logger_name=SERVER_NAME)
+
+    return report
 
 
 def _drop_optional_nulls(model: BaseModel, dumped: dict[str, Any]) -> dict[str, Any]:
@@ -307,8 +353,11 @@ class InfomaniakServer(MCPServer[ServerState]):
             if spec.read_only:
                 return error_result(error)
             return await refuse_call(spec, deps, context, arguments, "invalid_arguments", error)
+        progress = CallProgress()
+        progress_token = CALL_PROGRESS.set(progress)
         try:
-            return await super().call_tool(name, arguments, context)
+            with report_waits(wait_reporter(context, name, progress)):
+                return await super().call_tool(name, arguments, context)
         except ToolError as exc:
             if isinstance(exc, UnexpectedToolError):
                 raise
@@ -329,6 +378,8 @@ class InfomaniakServer(MCPServer[ServerState]):
                 hint="Call the tool again; the user must accept with confirm = true (or type the exact name).",
             )
             return await refuse_call(spec, deps, context, arguments, "invalid_confirmation_answer", refused)
+        finally:
+            CALL_PROGRESS.reset(progress_token)
 
     async def _not_exposed(
         self, deps: ServerDeps, name: str, arguments: dict[str, Any], context: Context[ServerState, Any]

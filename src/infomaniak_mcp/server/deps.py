@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import getpass
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ from mcp.server.mcpserver import Context
 
 from infomaniak_mcp.config import Settings
 from infomaniak_mcp.safety.engine import SafetyEngine
-from infomaniak_mcp.server.context import ToolContext
+from infomaniak_mcp.server.context import ProgressFn, ToolContext
 
 if TYPE_CHECKING:
     from infomaniak_mcp.api.client import InfomaniakApi
@@ -62,6 +63,30 @@ def has_request(ctx: Context[Any, Any]) -> bool:
     return True
 
 
+@dataclass
+class CallProgress:
+    """The last progress a tool call reported: a rate-limit wait report continues from it (values only grow)."""
+
+    value: float = 0.0
+    total: float | None = None
+
+
+CALL_PROGRESS: ContextVar[CallProgress | None] = ContextVar("infomaniak_mcp_call_progress", default=None)
+"""Set by the server for each tool call (`InfomaniakServer.call_tool`)."""
+
+
+def tracked_progress(send: ProgressFn) -> ProgressFn:
+    """`send`, recording each value in the current call's `CallProgress` (when there is one)."""
+
+    async def progress(value: float, total: float | None, message: str | None) -> None:
+        current = CALL_PROGRESS.get()
+        if current is not None:
+            current.value, current.total = max(current.value, value), total
+        await send(value, total, message)
+
+    return progress
+
+
 @dataclass(frozen=True)
 class ServerDeps:
     """The server-wide dependencies every tool call gets."""
@@ -86,5 +111,5 @@ class ServerDeps:
         if self.clock is not None:
             tool_ctx.clock = self.clock
         if has_request(ctx):
-            tool_ctx.progress = ctx.report_progress
+            tool_ctx.progress = tracked_progress(ctx.report_progress)
         return tool_ctx

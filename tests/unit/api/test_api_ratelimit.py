@@ -185,3 +185,37 @@ def test_invalid_parameters_are_refused() -> None:
         RateLimiter(0)
     with pytest.raises(ValueError, match="per"):
         RateLimiter(1, 0)
+
+
+async def test_long_waits_are_reported_to_the_current_reporter() -> None:
+    from infomaniak_mcp.api.ratelimit import report_waits
+
+    clock = FakeClock(start=100.0)
+    limiter = RateLimiter(1, 60.0, clock=clock, sleep=clock.sleep)
+    told: list[tuple[float, str]] = []
+
+    async def reporter(seconds: float, reason: str) -> None:
+        told.append((seconds, reason))
+
+    await limiter.acquire()  # no reporter set: nothing to tell, nothing breaks
+    with report_waits(reporter):
+        clock.now += 59.5
+        await limiter.acquire()  # waits 0.5 s: too short to report
+        await limiter.acquire()  # waits 60 s
+    await limiter.acquire()  # outside the block: not reported
+    assert told == [(pytest.approx(60.0), "the API rate limit (1/min)")]
+
+
+async def test_a_failing_reporter_never_breaks_the_request() -> None:
+    from infomaniak_mcp.api.ratelimit import report_waits
+
+    clock = FakeClock(start=0.0)
+    limiter = RateLimiter(1, 60.0, clock=clock, sleep=clock.sleep)
+
+    async def broken(seconds: float, reason: str) -> None:
+        raise RuntimeError("the client went away")
+
+    with report_waits(broken):
+        await limiter.acquire()
+        await limiter.acquire()
+    assert clock.now == pytest.approx(60.0)
