@@ -16,7 +16,7 @@ from sandbox_support import Harness, bearer, harness
 from infomaniak_mcp.api._http import ApiHttp
 from infomaniak_mcp.api.errors import (
     ApiError,
-    ForbiddenError,
+    MissingScopeError,
     NotFoundError,
     RateLimitedError,
     UnauthorizedError,
@@ -87,7 +87,8 @@ class _Clock:
     ("token", "path", "faults", "expected", "code"),
     [
         ("nope", "/api/v4/users/me", [], UnauthorizedError, "not_authorized"),
-        (SANDBOX_TOKEN_DNS_READ, "/api/v4/users/me", [], ForbiddenError, "access_denied"),
+        # the AppError's message names the missing scope: typed as such (the id stays in the description)
+        (SANDBOX_TOKEN_DNS_READ, "/api/v4/users/me", [], MissingScopeError, "missing_scope"),
         (SANDBOX_TOKEN, "/api/v4/no/such/route", [], NotFoundError, "object_not_found"),
         (SANDBOX_TOKEN, "/api/v4/users/me", [FaultRule("rate_limit_burst", path="/api/v4/*")], RateLimitedError, None),
     ],

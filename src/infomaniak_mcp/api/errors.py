@@ -315,6 +315,11 @@ def error_from_response(
         err = {}
     code = str(err.get("code") or "")
     description = str(err.get("description") or err.get("message") or "")
+    if not err and isinstance(body, dict) and "status_code" in body and body.get("message"):
+        # kChat answers Mattermost's AppError, no envelope (facts §2): {status_code, id, message, request_id}.
+        # The message is the description (scope detection reads it); the AppError id is kept beside it.
+        app_id = str(body.get("id") or "")
+        description = f"{body['message']} ({app_id})" if app_id else str(body["message"])
     details = _details(err.get("errors"))
     common: dict[str, Any] = {
         "status": status,

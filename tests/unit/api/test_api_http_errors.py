@@ -85,6 +85,23 @@ async def test_403_all_scopes_code_is_a_missing_scope_error(make_http: HarnessFa
     assert isinstance(err, MissingScopeError)
 
 
+async def test_kchat_app_error_keeps_its_message_and_id(make_http: HarnessFactory) -> None:
+    """kChat answers Mattermost's AppError without the envelope (facts §2)."""
+    body = {"status_code": 403, "id": "api.context.permissions.app_error",
+            "message": "This token is missing the required scope(s): kchat", "request_id": "kc-1"}
+    err = await _fail(make_http, reply(403, body))
+    assert isinstance(err, MissingScopeError)
+    assert err.scopes == ["kchat"]
+    assert err.description == (
+        "This token is missing the required scope(s): kchat (api.context.permissions.app_error)"
+    )
+    body = {"status_code": 404, "id": "app.channel.get.existing.app_error", "message": "Channel does not exist."}
+    err = await _fail(make_http, reply(404, body))
+    assert type(err) is NotFoundError
+    assert err.code == "object_not_found"
+    assert err.description == "Channel does not exist. (app.channel.get.existing.app_error)"
+
+
 async def test_422_keeps_attribute_details(make_http: HarnessFactory) -> None:
     body = error_body(
         "validation_failed",
