@@ -175,17 +175,15 @@ def paged(
     limit_skip: bool = False,
     always_paged: bool = False,
     cap: int = IMPLICIT_CAP,
-    page_size: int | None = None,
+    size_param: str = "per_page",
 ) -> Response:
-    """Answer a page-style list (see module docstring)."""
+    """Answer a page-style list (see module docstring); `size_param` names the page-size parameter."""
     ret = q_str(request, "return")
     if ret is not None:
         check_in("return", ret, ("total",))
         return ok(len(items))
     page = q_int(request, "page", minimum=1)
-    per_page = q_int(request, "per_page", minimum=1, maximum=max_per_page)
-    if per_page is None:
-        per_page = page_size
+    per_page = q_int(request, size_param, minimum=1, maximum=max_per_page)
     if limit_skip and page is None and per_page is None:
         limit = q_int(request, "limit", minimum=1)
         skip = q_int(request, "skip", minimum=0)

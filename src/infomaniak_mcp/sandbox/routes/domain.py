@@ -117,9 +117,8 @@ async def list_domains_v2(request: Request) -> Response:
         {"expiration": lambda d: d["expires_at"], "name": lambda d: d["name"]},
         dir_param="order_dir",
     )
-    # the 2026 domain API names the page size `items` (facts §3, XL). The facts do not say it takes
-    # `per_page`; the shared `paged` still honours it (pagination.py: no size-name option yet).
-    return paged(request, views, page_size=q_int(request, "items", minimum=1))
+    # the 2026 domain API names the page size `items` (facts §3, XL); `per_page` is not documented for it.
+    return paged(request, views, size_param="items")
 
 
 @routes.get("/2/domains/domains/{domain}", scope="domain:read")  # facts §5.5, §7.6 (XL)
