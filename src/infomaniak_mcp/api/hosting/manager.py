@@ -118,7 +118,8 @@ class ManagerHostingClient:
         permissions: Mapping[str, Rights],
         password: str | None = None,
     ) -> bool:
-        """`PATCH /proxy/1/web_hostings/{id}/database_users/{name}` `{password?, permissions}` (peer HM).
+        """`PATCH /proxy/1/web_hostings/{id}/database_users/{name}` `{password?, permissions}` (MG tool inventory:
+        shared/reference/peer-tools-infomaniak-mcp-agent.json, src/tools/databases.ts; not in facts).
 
         `permissions` maps EVERY database the user keeps to its rights: a database left out loses
         the user's access.
@@ -133,7 +134,7 @@ class ManagerHostingClient:
         """`DELETE /proxy/1/web_hostings/{id}/database_users/{name}` (not evidenced)."""
         return bool(await self._http.delete(f"{hosting_path(hosting_id)}/database_users/{path_segment(name)}"))
 
-    # ---- FTP/SSH users (facts §5.4, §7.5; PATCH from peer HM) --------------------------------
+    # ---- FTP/SSH users (facts §5.4, §7.5; PATCH from MG's tool inventory, not in facts) -------
     async def create_ftp_user(
         self, hosting_id: int, *, login: str, password: str, connection_type: str, home_directory: str
     ) -> FtpUser:
@@ -158,7 +159,8 @@ class ManagerHostingClient:
     ) -> bool:
         """`PATCH /proxy/1/web_hostings/{id}/users/{login}` `{login: short, connection_type, password?}`.
 
-        The path takes the full (prefixed) login, the body the short one (peer HM).
+        The path takes the full (prefixed) login, the body the short one (MG tool inventory:
+        src/tools/ftp-users.ts; not in facts).
         """
         body: dict[str, Any] = {"login": short_login, "connection_type": connection_type}
         if password is not None:
