@@ -11,10 +11,12 @@ cookie-authenticated manager surface.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Literal, Self, TypedDict, TypeVar, Unpack, overload
 from urllib.parse import quote
 
@@ -69,6 +71,27 @@ Params = Mapping[str, Any]
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 log = logging.getLogger(__name__)
+
+
+SANDBOX_GENERATED_HEADER = "x-sandbox-generated"
+"""Set by the sandbox on answers it generated from the spec (operations it does not simulate statefully)."""
+SANDBOX_NOTE = "sandbox: example data generated from the spec; this operation is not simulated statefully"
+_generated: ContextVar[list[str] | None] = ContextVar("infomaniak_mcp_generated", default=None)
+
+
+@contextlib.contextmanager
+def watch_generated() -> Iterator[list[str]]:
+    """Collect `METHOD path` of every answer inside this block (and the tasks it starts) that the sandbox
+    generated from the spec (`X-Sandbox-Generated`); an enclosing block sees them too."""
+    outer = _generated.get()
+    seen: list[str] = []
+    token = _generated.set(seen)
+    try:
+        yield seen
+    finally:
+        _generated.reset(token)
+        if outer is not None:
+            outer.extend(seen)
 
 
 def path_segment(value: str | int) -> str:
@@ -337,6 +360,8 @@ class HttpCore:
             reason = redact_text(str(exc))[:120] or "no detail"
             raise ConnectionFailedError(description=f"{type(exc).__name__}: {reason}", **where) from None
         self._observe(response)
+        if response.headers.get(SANDBOX_GENERATED_HEADER) and (seen := _generated.get()) is not None:
+            seen.append(f"{method} {request.url.path}")
         return self._interpret(response, method, request.url.path)
 
     def _deadline_error(self, why: str, where: dict[str, Any]) -> RequestTimeoutError:

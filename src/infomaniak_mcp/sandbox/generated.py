@@ -25,7 +25,9 @@ with account "current"). For a request the generated routes take, in order:
    timestamps are in milliseconds.
    Non-JSON answers (downloads) carry a small fixed body of the documented content type.
 
-Nothing is stored: a generated `POST` creates nothing the stateful routes can see.
+Nothing is stored: a generated `POST` creates nothing the stateful routes can see. Every
+generated success answer carries `X-Sandbox-Generated: 1` (`GENERATED_HEADER`), so the client can
+tell the model that its data is example data (`api._http.watch_generated`).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from infomaniak_mcp.spec.scopes import required_scope
 from infomaniak_mcp.spec.validate import Problem, check_received
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+GENERATED_HEADER = "X-Sandbox-Generated"
 BINARY_BODIES = {
     "text/csv": b"id,name\n1,sandbox\n",
     "application/csv": b"id,name\n1,sandbox\n",
@@ -191,7 +194,9 @@ async def generated_endpoint(request: Request) -> Response:
     problems = check_received(spec, op, pairs, body)
     if problems:
         return _refuse(op, problems, ctx.request_id)
-    return answer(op, dict(pairs))
+    response = answer(op, dict(pairs))
+    response.headers[GENERATED_HEADER] = "1"
+    return response
 
 
 class GeneratedRoute(Route):

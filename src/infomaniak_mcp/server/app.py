@@ -45,6 +45,7 @@ from mcp_types import Tool as MCPTool
 from pydantic import BaseModel, ValidationError
 
 from infomaniak_mcp import __version__
+from infomaniak_mcp.api._http import SANDBOX_NOTE, watch_generated
 from infomaniak_mcp.api.errors import NotConfiguredError
 from infomaniak_mcp.api.ratelimit import WaitReporter, report_waits
 from infomaniak_mcp.config import TOKEN_HELP, ConfigError, Secret, Settings
@@ -199,6 +200,18 @@ def wait_reporter(ctx: Context[Any, Any], tool: str, progress: CallProgress) -> 
             await ctx.log("info", f"{tool}: {message}", logger_name=SERVER_NAME)
 
     return report
+
+
+def with_generated_note(result: Any, generated: list[str]) -> Any:
+    """`result` with the sandbox's note when one of its answers was example data generated from the spec
+    (a share link of "url" must not be reported as real), unless the tool already says so."""
+    if not generated or not isinstance(result, CallToolResult):
+        return result
+    text = " ".join(getattr(block, "text", "") for block in result.content)
+    if SANDBOX_NOTE not in text:
+        shown = ", ".join(dict.fromkeys(generated[:3]))
+        result.content.append(TextContent(type="text", text=f"Note: {SANDBOX_NOTE} ({shown})."))
+    return result
 
 
 def _drop_optional_nulls(model: BaseModel, dumped: dict[str, Any]) -> dict[str, Any]:
@@ -356,8 +369,9 @@ class InfomaniakServer(MCPServer[ServerState]):
         progress = CallProgress()
         progress_token = CALL_PROGRESS.set(progress)
         try:
-            with report_waits(wait_reporter(context, name, progress)):
-                return await super().call_tool(name, arguments, context)
+            with report_waits(wait_reporter(context, name, progress)), watch_generated() as generated:
+                result = await super().call_tool(name, arguments, context)
+            return with_generated_note(result, generated)
         except ToolError as exc:
             if isinstance(exc, UnexpectedToolError):
                 raise
