@@ -61,7 +61,7 @@ from infomaniak_mcp.domain.hosting import (
     site_resource,
 )
 from infomaniak_mcp.safety.executor import PollTimeout, StepResult
-from infomaniak_mcp.safety.inverse import NotReversible, generic_drift, register_inverse
+from infomaniak_mcp.safety.inverse import NotReversible, generic_drift, present, register_inverse
 from infomaniak_mcp.safety.operations import OperationContext, OperationFn, operation, resource_reader
 from infomaniak_mcp.safety.plan import AppliedStep, Step
 from infomaniak_mcp.safety.redact import register_secret
@@ -659,6 +659,19 @@ class _RestoreFtpType(_Inverse):
 
 
 class _UndoCertificateRequest(_Inverse):
+    def drift(self, applied: AppliedStep, current: Any) -> str | None:
+        """A certificate lives on its own: a free one goes from pending to ok (or into an ACME error) and
+        renews, changing status and fingerprint, without anyone replacing it. Drift is a certificate
+        that is gone, of another type, or a custom one with another fingerprint (replaced)."""
+        now, after = present(current), applied.after if isinstance(applied.after, dict) else {}
+        if now is None:
+            return f"{applied.resource} no longer exists"
+        if now.get("type") != after.get("type"):
+            return f"{applied.resource} was replaced by a {now.get('type') or 'different'} certificate since"
+        if after.get("type") != "free" and now.get("fingerprint") != after.get("fingerprint"):
+            return f"{applied.resource} was replaced by another certificate since"
+        return None
+
     def build(self, applied: AppliedStep) -> list[Step]:
         if applied.before is not None:
             raise NotReversible("the certificate replaced another one, which cannot be restored")

@@ -133,3 +133,25 @@ def test_grant_changes_of_a_later_step_are_projected_on_the_database() -> None:
     now8 = {"hosting:7/databases/p_db": {"name": "p_db", "description": "", "users": {"p_u": "read"}},
             "hosting:8/database_users/p_u": {"name": "p_u", "rights": {"p_db": "read"}}}
     assert drift_reasons([db, other_hosting], now8) == []
+
+
+def test_a_certificate_living_its_own_life_does_not_block_undoing_its_request() -> None:
+    """A free certificate goes from pending to ok and renews (status and fingerprint move) without anyone
+    replacing it; a custom one with another fingerprint, or a certificate of another type, was replaced."""
+    resource = "hosting:7/certificates/9"
+    pending = {"site_id": 9, "type": "free", "status": "pending", "fingerprint": None}
+    free = applied("hosting.request_certificate", {"hosting_id": 7, "site_id": 9, "type": "free"}, resource,
+                   after=pending)
+    assert drift_reasons([free], {resource: {**pending, "status": "ok", "fingerprint": "ab12"}}) == []
+    assert drift_reasons([free], {resource: {**pending, "status": "error"}}) == []
+    assert drift_reasons([free], {resource: None}) == [f"{resource} no longer exists"]
+    assert drift_reasons([free], {resource: {**pending, "type": "custom", "fingerprint": "cd34"}}) == [
+        f"{resource} was replaced by a custom certificate since"
+    ]
+    mine = {"site_id": 9, "type": "custom", "status": "ok", "fingerprint": "ab12"}
+    custom = applied("hosting.request_certificate", {"hosting_id": 7, "site_id": 9, "type": "custom"}, resource,
+                     after=mine)
+    assert drift_reasons([custom], {resource: {**mine, "status": "expired"}}) == []
+    assert drift_reasons([custom], {resource: {**mine, "fingerprint": "ef56"}}) == [
+        f"{resource} was replaced by another certificate since"
+    ]
