@@ -8,10 +8,16 @@ item, objects every required field plus, near the top, the optional ones. `oneOf
 first branch whose example matches no other branch. Optional fields whose schema cannot be
 satisfied (a non-JSON type such as `datetime`, an enum that contradicts its type) are left out;
 recursive schemas stop at `max_depth`.
+
+kChat (`millis=True`) follows Mattermost's conventions: times in milliseconds, `delete_at` 0 (a
+non-zero value means deleted), and ids (`id`, `*_id`) 26 lowercase alphanumerics derived from the
+field name (Mattermost's `NewId` shape; facts §5.9).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -41,6 +47,20 @@ PATTERN_CANDIDATES = (
     "0f8fad5b-d9cb-469f-a165-70867728950e", "0f8fad5b-d9cb-4a9f-a165-70867728950e", "md5:0123456789abcdef",
     "1", "A1", "example.ch",
 )
+MATTERMOST_ID_LENGTH = 26
+MATTERMOST_NOT_DELETED = ("delete_at", "deleted_at", "archived_at")
+
+
+def mattermost_id(seed: str) -> str:
+    """A deterministic Mattermost-shaped id (26 characters, a-z and 2-7) for `seed`."""
+    digest = hashlib.sha256(seed.encode()).digest()
+    return base64.b32encode(digest).decode().lower()[:MATTERMOST_ID_LENGTH]
+
+
+def _is_id(name: str) -> bool:
+    return name == "id" or name.endswith("_id")
+
+
 OPTIONAL_DEPTH = 2
 """Optional object fields are included down to this depth (deeper objects get required fields only)."""
 
@@ -165,6 +185,10 @@ class Sampler:
         default = node.get("default")
         if isinstance(default, str) and not check(default, node, self.spec, name):
             return default
+        if self.millis and fmt is None and _is_id(name):
+            candidate = mattermost_id(name)
+            if not check(candidate, node, self.spec, name):
+                return candidate
         if isinstance(fmt, str) and fmt in FORMATS:
             return str(FORMATS[fmt])
         if fmt == "timestamp":
@@ -198,6 +222,8 @@ class Sampler:
         default = node.get("default")
         if isinstance(default, int) and not isinstance(default, bool) and not check(default, node, self.spec, name):
             return default
+        if self.millis and name in MATTERMOST_NOT_DELETED and not check(0, node, self.spec, name):
+            return 0
         stamp = TIMESTAMP * 1000 if self.millis else TIMESTAMP
         start = stamp if node.get("format") == "timestamp" or name.endswith("_at") else 1
         return int(self._number_bounds(node, start))

@@ -89,3 +89,19 @@ def test_every_operation_has_an_example_call_the_validator_accepts(api_spec: Api
         call = example_call(api_spec, op)
         prepared = prepare_call(api_spec, op.method, op.path, team="demo" if op.is_kchat else None, **call)
         assert prepared.operation is op
+
+
+def test_kchat_examples_follow_mattermost_conventions(api_spec: ApiSpec) -> None:
+    """Milliseconds, `delete_at` 0 (non-zero means deleted in Mattermost), 26-character ids."""
+    found = api_spec.find("GET", "/api/v4/users/me")
+    assert found is not None
+    op = found[0]
+    user = Sampler(api_spec, millis=True).value(op.response["schema"])
+    assert user["create_at"] >= 10**12
+    assert user["delete_at"] == 0
+    assert len(user["id"]) == 26
+    assert user["id"].isalnum()
+    assert user["id"] == user["id"].lower()
+    assert user["id"] == Sampler(api_spec, millis=True).value(op.response["schema"])["id"]  # deterministic
+    public = Sampler(api_spec).value(op.response["schema"])
+    assert public["create_at"] < 10**12  # other products: seconds, ids untouched
