@@ -431,6 +431,8 @@ async def test_kchat_lists_come_complete_across_mattermost_pages(
     assert (whole["count"], whole["truncated"]) == (KCHAT_LIST_SIZE, False)
     assert one_request == [{"page": ["0"], "per_page": ["200"]}]
     assert len({json.dumps(item, sort_keys=True) for item in whole["data"]}) == KCHAT_LIST_SIZE  # no page twice
+    assert {len(item["user_id"]) for item in whole["data"]} == {26}  # Mattermost ids, numbered in place
+    assert len({item["user_id"] for item in whole["data"]}) == KCHAT_LIST_SIZE
     assert pages == [(["0"], ["50"]), (["1"], ["50"]), (["2"], ["50"])]
     assert len(clients) == 1  # one client to the team's host for the whole walk
     assert paged["data"] == whole["data"]

@@ -47,7 +47,7 @@ from infomaniak_mcp.sandbox.envelope import ApiError, method_not_found, not_foun
 from infomaniak_mcp.sandbox.routing import context_of
 from infomaniak_mcp.spec.describe import mattermost_size_param
 from infomaniak_mcp.spec.model import Operation, load_spec
-from infomaniak_mcp.spec.sample import sample_value
+from infomaniak_mcp.spec.sample import MATTERMOST_ID_LENGTH, sample_value
 from infomaniak_mcp.spec.scopes import required_scope
 from infomaniak_mcp.spec.validate import Problem, check_received
 
@@ -124,7 +124,10 @@ def _numbered(item: Any, index: int) -> Any:
     if isinstance(item, dict):
         key = next((k for k in IDENTITY_FIELDS if isinstance(item.get(k), str)), None)
         if key is not None:
-            return {**item, key: f"{item[key]}{index:03d}"}
+            value = str(item[key])
+            # a Mattermost id keeps its 26 characters: the number replaces its tail
+            numbered = f"{value[:-3]}{index:03d}" if len(value) == MATTERMOST_ID_LENGTH else f"{value}{index:03d}"
+            return {**item, key: numbered}
     return item
 
 
