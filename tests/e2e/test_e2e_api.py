@@ -247,6 +247,19 @@ async def test_get_lists_fetch_every_page_and_say_when_cut(tmp_path: Path) -> No
     assert one_page["count"] == 2  # explicit paging: one request, as asked
 
 
+async def test_fields_keep_only_what_was_asked_of_each_item(tmp_path: Path) -> None:
+    bench = ApiBench(tmp_path)
+    async with connect(bench.server(), "memory", "legacy") as client:
+        whole = structured(await client.call_tool("api_call", {"path": "/1/accounts"}))
+        slim = structured(await client.call_tool(
+            "api_call", {"path": "/1/accounts", "fields": ["id", "name", "no_such_field"]}))
+        refused = await client.call_tool("api_call", {"path": "/1/accounts", "fields": [""]})
+    assert slim["count"] == whole["count"] >= 2
+    assert [set(item) for item in slim["data"]] == [{"id", "name"}] * slim["count"]
+    assert [(i["id"], i["name"]) for i in slim["data"]] == [(i["id"], i["name"]) for i in whole["data"]]
+    assert refused.is_error  # an empty field name is refused before anything is sent
+
+
 async def test_kchat_goes_to_the_team_host_which_is_the_sandbox_here(tmp_path: Path) -> None:
     bench = ApiBench(tmp_path)
     async with connect(bench.server(), "memory", "legacy") as client:

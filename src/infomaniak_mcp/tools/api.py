@@ -82,6 +82,10 @@ Query = Annotated[
     dict[str, Any] | None, Field(description="Documented query parameters; objects/arrays allowed.")
 ]
 Team = Annotated[str | None, Field(description="kChat only: team subdomain.", max_length=63)]
+Fields = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=100)]] | None,
+    Field(description="Keep only these fields of each item (a.b for nested).", max_length=30),
+]
 
 
 # ---- HTTP ------------------------------------------------------------------------------------------
@@ -210,6 +214,32 @@ def prepare(
 
 def _size(value: Any) -> int:
     return len(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _pick(item: Any, paths: list[list[str]]) -> Any:
+    if not isinstance(item, dict):
+        return item
+    out: dict[str, Any] = {}
+    for path in paths:
+        value: Any = item
+        for key in path:
+            if not isinstance(value, dict) or key not in value:
+                break
+            value = value[key]
+        else:
+            target = out
+            for key in path[:-1]:
+                target = target.setdefault(key, {})
+            target[path[-1]] = value
+    return out
+
+
+def select_fields(data: Any, fields: list[str]) -> Any:
+    """Each item of a list (or the object itself) reduced to `fields` (dotted paths; absent ones left out)."""
+    paths = [f.split(".") for f in dict.fromkeys(f.strip() for f in fields) if f]
+    if isinstance(data, list):
+        return [_pick(item, paths) for item in data]
+    return _pick(data, paths)
 
 
 def fit(data: Any, limit: int = MAX_DATA_CHARS) -> tuple[Any, bool]:
@@ -425,19 +455,22 @@ async def api_call(
     query: Query = None,
     team: Team = None,
     max_items: Annotated[int, Field(description="Cap on list items (all pages).", ge=1, le=MAX_ITEMS)] = 500,
+    fields: Fields = None,
 ) -> ApiCallResult:
     """Run any documented GET of the Infomaniak API (from api_search_operations), validated against the
     spec before sending; lists come complete across pages. Changes: api_call_write."""
     spec = load_spec()
     call = prepare(spec, "GET", path, path_params, query, None, team)
     with watch_generated() as generated:
-        result = await _read(ctx, spec, call, max_items)
+        result = await _read(ctx, spec, call, max_items, fields)
     if generated:  # the sandbox made the answer up from the spec: the model must not report it as real
         result.note = f"{result.note} {SANDBOX_NOTE}." if result.note else f"{SANDBOX_NOTE}."
     return result
 
 
-async def _read(ctx: ToolContext, spec: ApiSpec, call: PreparedCall, max_items: int) -> ApiCallResult:
+async def _read(
+    ctx: ToolContext, spec: ApiSpec, call: PreparedCall, max_items: int, fields: list[str] | None = None
+) -> ApiCallResult:
     op = call.operation
     style = pagination_style(spec, op)
     paging_given = bool(PAGING_PARAMS & {k.split("[", 1)[0] for k in call.query})
@@ -461,12 +494,16 @@ async def _read(ctx: ToolContext, spec: ApiSpec, call: PreparedCall, max_items: 
         if len(data) > max_items:
             data, truncated = data[:max_items], True
         count = len(data)
+    if fields:
+        data = select_fields(data, fields)
     data, cut = fit(data)
     if isinstance(data, list):
         count = len(data)
     notes = []
     if truncated or cut:
-        notes.append("Answer cut: narrow it with the documented filters (see api_describe_operation) or max_items.")
+        notes.append(
+            "Answer cut: narrow it with the documented filters (see api_describe_operation), fields or max_items."
+        )
     if (style is None or paging_given) and documents_paging(op) and not _last_page(data):
         first = "0" if op.is_kchat else "1"
         notes.append(f"This is one page: more may exist; pass page (from {first}) and per_page to read the others.")

@@ -200,3 +200,13 @@ def by_field_list(problems: list[Problem]) -> dict[str, list[str]]:
     for problem in problems:
         out.setdefault(problem.field, []).append(problem.message)
     return out
+
+
+def test_select_fields_keeps_dotted_paths_and_leaves_absent_ones_out() -> None:
+    from infomaniak_mcp.tools.api import select_fields
+
+    items = [{"id": 1, "name": "a", "quota": {"used": 5, "max": 9}, "x": 0}, {"id": 2, "quota": None}, "raw"]
+    assert select_fields(items, ["id", "name", "quota.used", "id"]) == [
+        {"id": 1, "name": "a", "quota": {"used": 5}}, {"id": 2}, "raw",
+    ]
+    assert select_fields({"id": 3, "y": 1}, ["id"]) == {"id": 3}
