@@ -137,7 +137,7 @@ async def test_zone_file_import_shows_the_diff_and_keeps_or_deletes(tmp_path: Pa
         assert "1 record(s) not in the file kept" in plan["summary"]
         pruned = await confirm(client, "dns_apply_changes", {"zone": ZONE, "zone_file": zone_file,
                                                              "delete_missing": True})
-        assert [s["step"]["operation"] for s in pruned["report"]["applied"]] == [
+        assert [s["operation"] for s in pruned["report"]["applied"]] == [
             "dns.delete_record", "dns.update_record", "dns.create_record",
         ]
     view = zone_view(bench)

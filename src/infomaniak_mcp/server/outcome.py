@@ -6,15 +6,20 @@ a `WriteOutcome` whose `status` says what happened:
 - `confirmation_required`: nothing changed; `plan`, `confirmation_token`, `expires_at`. Show the
   plan to the user; if they agree, call the same tool with the same arguments plus the token.
 - `applied`: every step ran; `report`, `history_id` (`history_undo` reverts it when
-  `plan.reversible`).
+  `plan.reversible`). The plan was shown before: `plan` keeps only its outline (tool, summary,
+  risk, reversible, target_name) and `report` says, per step, what ran and what it created.
 - `stale`: the state changed since the plan, nothing changed; a fresh `plan` (and token).
 - `declined` / `cancelled`: the human said no through elicitation; nothing changed.
 - `partial`: some steps ran, then one failed; `report` lists applied / failed / not attempted
   steps and the `compensation` plan; `history_undo(history_id)` confirms that compensation.
 - `failed`: the first step failed; nothing changed (`report.failed[0].error`).
 
-`plan` and `report` are plain objects in the schema (their shape is `safety.plan.Plan` and
-`safety.executor.ApplyReport`) so that the many write tools stay cheap in `tools/list`.
+`plan` and `report` are plain objects in the schema (`plan` is a `safety.plan.Plan`, outlined after
+an apply; `report` is `compact_report(ApplyReport)`) so that the many write tools stay cheap in
+`tools/list`. The report lists the non-empty of `applied`, `failed`, `not_attempted`, each step as
+`{index, operation, description, resource, data?, data_note?, error?}` (`data`: the API's answer,
+cut to its ids past `_DATA_CHARS`), then `compensation` (an outlined plan) and `not_compensable`.
+History keeps the full steps: it records the executor's `ApplyReport`, never this outcome.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ import re
 from typing import Any, Literal
 
 from pydantic import Field
+from pydantic_core import to_jsonable_python
 
-from infomaniak_mcp.safety.executor import ApplyReport
+from infomaniak_mcp.safety.executor import ApplyReport, StepOutcome
 from infomaniak_mcp.safety.plan import Plan
 from infomaniak_mcp.safety.redact import is_secret_key
 from infomaniak_mcp.server.registry import ToolOutput
@@ -42,11 +48,15 @@ _VALUE_CHARS = 160
 class WriteOutcome(ToolOutput):
     status: WriteStatus = Field(description="Only applied and partial changed anything.")
     message: str = Field(description="What happened, what to do next.")
-    plan: dict[str, Any] = Field(description="summary, steps, diff (before → after), risk, target_name, reversible.")
+    plan: dict[str, Any] = Field(
+        description="summary, steps, diff (before → after), risk, target_name, reversible; after an apply, its outline."
+    )
     confirmation_token: str | None = Field(default=None, description="Pass it back with the same arguments to apply.")
     expires_at: str | None = Field(default=None, description="Token expiry (ISO 8601, UTC).")
     report: dict[str, Any] | None = Field(
-        default=None, description="applied / failed / not_attempted steps; compensation after a partial failure."
+        default=None,
+        description="applied / failed / not_attempted steps (index, description, resource, data, error); "
+        "compensation after a partial failure.",
     )
     history_id: str | None = Field(default=None, description="For history_undo.")
 
@@ -65,17 +75,17 @@ class WriteOutcome(ToolOutput):
         return cls(
             status=status,
             message=message,
-            plan=plan.model_dump(mode="json", exclude_none=True),
+            plan=plan_outline(plan) if report is not None else plan.model_dump(mode="json", exclude_none=True),
             confirmation_token=token,
             expires_at=expires_at,
-            report=report.model_dump(mode="json", exclude_none=True) if report is not None else None,
+            report=compact_report(report) if report is not None else None,
             history_id=history_id,
         )
 
     def to_text(self) -> str:
         plan = self.plan
         lines = [f"{self.status}: {plan.get('summary', '')} (risk {plan.get('risk', '?')})"]
-        diff = plan.get("diff") or []
+        diff = plan.get("diff") or []  # an applied plan is outlined: its steps below say what ran
         for entry in diff[:_DIFF_LINES]:
             where = entry.get("resource", "")
             if entry.get("field"):
@@ -88,6 +98,12 @@ class WriteOutcome(ToolOutput):
                 items = self.report.get(kind) or []
                 if items:
                     lines.append(f"{kind}: " + "; ".join(_step_line(i) for i in items))
+            compensation = self.report.get("compensation")
+            if isinstance(compensation, dict):
+                undo = "; ".join(str(step.get("description", "")) for step in compensation.get("steps") or [])
+                lines.append(f"compensation (history_undo): {undo}")
+            if self.report.get("not_compensable"):
+                lines.append(f"not compensable (revert by hand): steps {self.report['not_compensable']}")
         lines.append(self.message)
         if self.confirmation_token:
             lines.append(f"confirmation_token: {self.confirmation_token} (expires {self.expires_at})")
@@ -112,22 +128,25 @@ _IDENTITY = re.compile(r"^(id|uuid|url|link|fqdn|login|name|email|source|[a-z0-9
 _IDENTITY_FIELDS = 4
 
 
+def _scalar(value: Any) -> bool:
+    return isinstance(value, str | int) and not isinstance(value, bool)
+
+
 def _identity(data: Any) -> list[str]:
     if isinstance(data, dict):
         return [
             f"{key}: {_short(value)}"
             for key, value in data.items()
             if isinstance(key, str) and _IDENTITY.match(key) and not is_secret_key(key)
-            and isinstance(value, str | int) and not isinstance(value, bool) and value != ""
+            and _scalar(value) and value != ""
         ][:_IDENTITY_FIELDS]
-    if isinstance(data, str | int) and not isinstance(data, bool):
+    if _scalar(data):
         return [f"result: {_short(data)}"]
     return []
 
 
 def _step_line(item: dict[str, Any]) -> str:
-    step = item.get("step") or {}
-    text = f"#{item.get('index')} {step.get('description', step.get('operation', ''))}"
+    text = f"#{item.get('index')} {item.get('description', item.get('operation', ''))}"
     error = item.get("error")
     if isinstance(error, dict):
         text += f" ({error.get('error', 'error')}: {error.get('description', '')})"
@@ -140,3 +159,74 @@ def _step_line(item: dict[str, Any]) -> str:
         if shown:
             text += " — " + ", ".join(shown) + " (shown once: store it now)"
     return text
+
+
+# Past this size (compact JSON), a step's `data` keeps only what `_identity` would name plus the
+# values shown once, and `data_note` says so: the ids are what a next call needs.
+_DATA_CHARS = 600
+_OUTLINE = ("tool", "summary", "risk", "reversible", "target_name", "undo_of")
+
+
+def plan_outline(plan: Plan) -> dict[str, Any]:
+    """What a result still says about a plan it applied: no steps, diff or fingerprint."""
+    dumped = plan.model_dump(mode="json", include=set(_OUTLINE), exclude_none=True)
+    return {key: dumped[key] for key in _OUTLINE if dumped.get(key) not in (None, "")}
+
+
+def compact_report(report: ApplyReport) -> dict[str, Any]:
+    """The report as a result shows it (module docstring): each step once, without its params or before."""
+    out: dict[str, Any] = {}
+    for kind in ("applied", "failed", "not_attempted"):
+        items: list[StepOutcome] = getattr(report, kind)
+        if items:
+            out[kind] = [_compact_step(item) for item in items]
+    if report.compensation is not None:
+        compensation = plan_outline(report.compensation)
+        compensation["steps"] = [
+            {"operation": s.operation, "resource": s.resource, "description": s.description}
+            for s in report.compensation.steps
+        ]
+        out["compensation"] = compensation
+    if report.not_compensable:
+        out["not_compensable"] = list(report.not_compensable)
+    return out
+
+
+def _compact_step(item: StepOutcome) -> dict[str, Any]:
+    out: dict[str, Any] = {"index": item.index, "operation": item.step.operation, "description": item.step.description}
+    if item.status != "not_attempted":
+        out["resource"] = item.resource
+    if item.data is not None:
+        data = to_jsonable_python(item.data)
+        size = len(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+        if size > _DATA_CHARS:
+            trimmed = _trimmed(data)
+            kept = f"its first {len(trimmed)} of {len(data)} items, " if isinstance(data, list) else ""
+            out["data_note"] = f"the API's answer ({size} chars) cut to {kept}its ids; a read tool shows the rest"
+            data = trimmed
+        out["data"] = data
+    if item.error is not None:
+        out["error"] = item.error
+    return out
+
+
+def _trimmed(data: Any) -> Any:
+    """`data` cut to what identifies it (and the values shown once), within about `_DATA_CHARS`."""
+    if isinstance(data, dict):
+        return {
+            key: value for key, value in data.items()
+            if isinstance(key, str) and (
+                key in _SHOWN_ONCE or (_IDENTITY.match(key) and not is_secret_key(key) and _scalar(value))
+            )
+        }
+    if isinstance(data, list):
+        kept: list[Any] = []
+        used = 0
+        for value in data:
+            small = _trimmed(value) if isinstance(value, dict | list) else _short(value)
+            used += len(json.dumps(small, ensure_ascii=False, separators=(",", ":")))
+            if used > _DATA_CHARS:
+                break
+            kept.append(small)
+        return kept
+    return _short(data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +12,7 @@ from pydantic import Field
 
 from infomaniak_mcp.config import ConfigError, Settings
 from infomaniak_mcp.safety.engine import SafetyEngine, confirm_mode
-from infomaniak_mcp.safety.executor import StepResult
+from infomaniak_mcp.safety.executor import ApplyReport, StepOutcome, StepResult
 from infomaniak_mcp.safety.operations import (
     OperationContext,
     OperationError,
@@ -22,7 +23,7 @@ from infomaniak_mcp.safety.operations import (
 )
 from infomaniak_mcp.safety.plan import DiffEntry, Plan, Step, fingerprint
 from infomaniak_mcp.server import deps, registry
-from infomaniak_mcp.server.app import build_server
+from infomaniak_mcp.server.app import build_server, structured
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.outcome import WriteOutcome
 from infomaniak_mcp.server.registry import RegistryError, ToolOutput, select_tools, tool
@@ -182,37 +183,104 @@ class TestMessages:
         assert "undo_of" not in outcome.plan
 
     def test_applied_text_shows_a_generated_password_once(self) -> None:
-        outcome = WriteOutcome.build("applied", make_plan(), "Done.")
-        outcome.report = {
-            "status": "applied",
-            "applied": [
-                {"index": 0, "status": "applied", "step": {"description": "Rotate the password of al7pdg_app"},
-                 "data": {"login": "al7pdg_app", "password": "s3cr3t-Generated-0123456789"}},
-            ],
-        }
-        text = outcome.to_text()
+        report = applied_report(("Rotate the password of al7pdg_app",
+                                 {"login": "al7pdg_app", "password": "s3cr3t-Generated-0123456789"}))
+        text = WriteOutcome.build("applied", make_plan(), "Done.", report=report).to_text()
         assert "password: s3cr3t-Generated-0123456789 (shown once: store it now)" in text
         assert text.count("s3cr3t-Generated-0123456789") == 1
         assert "→ login: al7pdg_app" in text
 
     def test_applied_text_names_what_was_created(self) -> None:
-        outcome = WriteOutcome.build("applied", make_plan(), "Done.")
-        outcome.report = {
-            "status": "applied",
-            "applied": [
-                {"index": 0, "status": "applied", "step": {"description": "Create a share link"},
-                 "data": {"url": "https://kdrive.infomaniak.com/app/share/1/abc", "file_id": 7, "right": "public",
-                          "token": "secret-share-token", "valid_until": None, "is_admin": True}},
-                {"index": 1, "status": "applied", "step": {"description": "Create record"}, "data": 123456},
-                {"index": 2, "status": "applied", "step": {"description": "Switch DNSSEC on"}, "data": True},
-            ],
-        }
-        text = outcome.to_text()
+        report = applied_report(
+            ("Create a share link", {"url": "https://kdrive.infomaniak.com/app/share/1/abc", "file_id": 7,
+                                     "right": "public", "token": "secret-share-token", "valid_until": None,
+                                     "is_admin": True}),
+            ("Create record", 123456),
+            ("Switch DNSSEC on", True),
+        )
+        text = WriteOutcome.build("applied", make_plan(), "Done.", report=report).to_text()
         assert "#0 Create a share link → url: https://kdrive.infomaniak.com/app/share/1/abc, file_id: 7" in text
         assert "secret-share-token" not in text  # a secret-named field is never echoed as an identity
         assert "#1 Create record → result: 123456" in text
         assert "#2 Switch DNSSEC on" in text
         assert "#2 Switch DNSSEC on →" not in text  # a bare flag says nothing worth repeating
+
+
+def applied_report(*steps: tuple[str, Any], failed_at: int | None = None) -> ApplyReport:
+    """A report whose steps ran in order (the one at `failed_at` failed, the next ones did not run)."""
+    outcomes: dict[str, list[StepOutcome]] = {"applied": [], "failed": [], "not_attempted": []}
+    for index, (description, data) in enumerate(steps):
+        step = Step(operation="dns.create_record", params={"zone": "example.ch", "target": "x" * 300},
+                    resource="dns:example.ch", description=description, before={"big": "y" * 300})
+        if failed_at is None or index < failed_at:
+            outcomes["applied"].append(StepOutcome(index=index, status="applied", step=step, after={"big": "z" * 300},
+                                                   resource=f"dns:example.ch/records/{index}", data=data))
+        elif index == failed_at:
+            outcomes["failed"].append(StepOutcome(index=index, status="failed", step=step, resource=step.resource,
+                                                  error={"error": "server_error", "description": "boom"}))
+        else:
+            outcomes["not_attempted"].append(StepOutcome(index=index, status="not_attempted", step=step,
+                                                         resource=step.resource))
+    status = "applied" if failed_at is None else ("partial" if failed_at else "failed")
+    report = ApplyReport(status=status, **outcomes)  # type: ignore[arg-type]
+    if status == "partial":
+        report.compensation = make_plan().model_copy(update={"tool": "history_undo", "summary": "Revert it"})
+        report.not_compensable = [0]
+    return report
+
+
+class TestCompactOutcome:
+    """An applied / partial / failed result says each step once: no params, before/after or diff again."""
+
+    def test_an_applied_result_outlines_the_plan_and_lists_each_step_once(self) -> None:
+        outcome = WriteOutcome.build("applied", make_plan(), "Done.", report=applied_report(("Create a", {"id": 5})),
+                                     history_id="h_1")
+        assert outcome.plan == {"tool": "dns_delete_record", "summary": make_plan().summary, "risk": "low",
+                                "reversible": True}
+        assert outcome.report == {"applied": [{"index": 0, "operation": "dns.create_record", "description": "Create a",
+                                               "resource": "dns:example.ch/records/0", "data": {"id": 5}}]}
+        dumped = json.dumps(structured(outcome))
+        for long_value in ("x" * 300, "y" * 300, "z" * 300):  # params, before, after
+            assert long_value not in dumped
+        assert len(dumped) < 500
+
+    def test_a_big_answer_is_cut_to_its_ids_and_says_so(self) -> None:
+        big = {"id": 7, "name": "site", "password": "Generated-0123456789", "token": "abc", "blob": "b" * 2000}
+        listed = [{"id": n, "payload": "p" * 100} for n in range(200)]
+        report = applied_report(("Create it", big), ("List them", listed), ("Say it", "s" * 2000))
+        applied = WriteOutcome.build("applied", make_plan(), "Done.", report=report).report["applied"]  # type: ignore[index]
+        assert applied[0]["data"] == {"id": 7, "name": "site", "password": "Generated-0123456789"}
+        assert "cut to its ids" in applied[0]["data_note"]
+        assert [item["id"] for item in applied[1]["data"]] == list(range(len(applied[1]["data"])))
+        assert 0 < len(applied[1]["data"]) < 200
+        assert f"its first {len(applied[1]['data'])} of 200 items" in applied[1]["data_note"]
+        assert len(applied[2]["data"]) < 200
+        assert "data_note" in applied[2]
+        small = WriteOutcome.build("applied", make_plan(), "Done.", report=applied_report(("Create", {"a": 1})))
+        assert "data_note" not in small.report["applied"][0]  # type: ignore[index]
+
+    def test_a_partial_result_keeps_errors_and_an_outlined_compensation(self) -> None:
+        report = applied_report(("Create a", {"id": 1}), ("Create b", None), ("Create c", None), failed_at=1)
+        outcome = WriteOutcome.build("partial", make_plan(), "Step #1 failed.", report=report, history_id="h_2")
+        assert outcome.report is not None
+        assert [s["index"] for s in outcome.report["applied"]] == [0]
+        assert outcome.report["failed"] == [{"index": 1, "operation": "dns.create_record", "description": "Create b",
+                                             "resource": "dns:example.ch",
+                                             "error": {"error": "server_error", "description": "boom"}}]
+        assert outcome.report["not_attempted"] == [{"index": 2, "operation": "dns.create_record",
+                                                    "description": "Create c"}]
+        assert outcome.report["compensation"] == {
+            "tool": "history_undo", "summary": "Revert it", "risk": "low", "reversible": True,
+            "steps": [{"operation": "dns.delete_record", "resource": "dns:example.ch/records/4",
+                       "description": "Delete www A 192.0.2.1"}],
+        }
+        assert outcome.report["not_compensable"] == [0]
+        text = outcome.to_text()
+        assert "failed: #1 Create b (server_error: boom)" in text
+        assert "compensation (history_undo): Delete www A 192.0.2.1" in text
+        assert "not compensable (revert by hand): steps [0]" in text
+        # history records the executor's report, whose steps stay whole
+        assert report.applied_steps()[0].step.params["target"] == "x" * 300
 
 
 class TestPrincipal:
