@@ -159,7 +159,9 @@ async def test_a_write_that_changes_nothing_says_so_without_asking_for_a_fix(tmp
                                                                  "target": spf["target"]})
     for result, what in ((same, f"{ZONE} already matches the zone file"), (unchanged, "already has this target")):
         text = text_of(result)
-        assert text.startswith("nothing_to_change: "), text
+        assert not result.is_error, text
+        assert structured(result)["status"] == "unchanged"
+        assert text.startswith("unchanged: Nothing was changed: "), text
         assert what in text
         assert "Nothing to do" in text
         assert "Fix " not in text

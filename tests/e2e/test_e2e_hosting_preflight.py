@@ -106,10 +106,12 @@ async def test_update_user_refuses_arguments_it_would_ignore(
 
 async def test_nothing_to_change_hint_is_not_redacted(hb: HostingBench) -> None:
     async with connect_writes(hb.server(), "memory", "legacy") as client:
-        error = await refused(client, "hosting_update_user", {"hosting_id": WEB, "kind": "database_user",
-                                                               "name": "al7pdg_ro"})
-    assert error["error"] == "nothing_to_change"
-    assert error["next_step"] == "Give rotate_password: true, database and rights, or connection_type."
+        result = await client.call_tool("hosting_update_user", {"hosting_id": WEB, "kind": "database_user",
+                                                                 "name": "al7pdg_ro"})
+    assert not result.is_error
+    out = structured(result)
+    assert out["status"] == "unchanged"
+    assert out["message"].endswith(" Give rotate_password: true, database and rights, or connection_type.")
 
 
 async def test_list_databases_of_an_unknown_name_says_what_exists(hb: HostingBench) -> None:

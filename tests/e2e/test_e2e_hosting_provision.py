@@ -341,9 +341,10 @@ async def test_custom_certificate_is_checked_locally_and_its_key_never_leaks(hb:
 async def test_nodejs_actions(hb: HostingBench) -> None:
     app = hb.state.nodejs_apps[880401]
     async with connect_writes(hb.server(), "memory", "legacy") as client:
-        already = await refused(client, "hosting_apply_nodejs_action", {"hosting_id": NODE, "app_id": 880401,
-                                                                        "action": "start"})
-        assert already["error"] == "nothing_to_change"
+        already = structured(await client.call_tool("hosting_apply_nodejs_action", {
+            "hosting_id": NODE, "app_id": 880401, "action": "start"}))
+        assert already["status"] == "unchanged"
+        assert "is already" in already["message"]
         planned = await plan(client, "hosting_apply_nodejs_action", {"hosting_id": NODE, "app_id": 880401,
                                                                      "action": "stop"})
         assert (planned["plan"]["risk"], planned["plan"]["target_name"]) == ("high", "app.alpage-digital.ch")

@@ -278,10 +278,11 @@ async def test_database_and_user_lifecycle(
         new_password = applied_data(rotated)["password"]
         assert new_password != password
         assert hb.state.database_users[WEB]["al7pdg_blog"]["_password_sha256"] == sha(new_password)
-        nothing = await refused(client, "hosting_update_user", {
+        nothing = structured(await client.call_tool("hosting_update_user", {
             "hosting_id": WEB, "kind": "database_user", "name": "al7pdg_blog",
-        })
-        assert nothing["error"] == "nothing_to_change"
+        }))
+        assert nothing["status"] == "unchanged"
+        assert "al7pdg_blog already has these settings" in nothing["message"]
         deleted = await apply(client, "hosting_delete_resource", {
             "hosting_id": WEB, "kind": "database_user", "name": "al7pdg_blog",
         })

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from e2e_support import text_of
-from e2e_writes_support import ZONE, WriteBench, connect_writes, plan_and_apply, structured
+from e2e_writes_support import ZONE, Elicitor, WriteBench, connect_writes, plan_and_apply, structured
 
 from infomaniak_mcp.safety.audit import verify
 from infomaniak_mcp.server.app import local_principal
@@ -155,3 +155,42 @@ async def test_undo_refusals_say_what_to_do_next(tmp_path: Path) -> None:
     assert "already undone" in twice["description"]
     assert undone["history_id"] in twice["next_step"]
     assert "on purpose" not in twice["next_step"]
+
+
+async def test_a_write_with_nothing_to_do_is_unchanged_not_an_error(tmp_path: Path, era: str) -> None:
+    """Same values: no error, no token, no question to the human; audited as plan/unchanged."""
+    bench = WriteBench(tmp_path)
+    record = bench.find(".", "A")
+    before = bench.state_dump()
+    asked = Elicitor()
+    async with connect_writes(bench.server(), "memory", era, elicitation=asked) as client:
+        result = await client.call_tool("dns_update_record", {"zone": ZONE, "record_id": record["id"],
+                                                               "target": record["target"], "ttl": record["ttl"]})
+    assert not result.is_error, text_of(result)
+    out = structured(result)
+    assert out["status"] == "unchanged"
+    assert set(out) == {"status", "message"}  # no plan, no token
+    assert out["message"].startswith(f"Nothing was changed: record {record['id']} already has this target and TTL.")
+    assert text_of(result).startswith("unchanged: Nothing was changed")
+    assert asked.asked == []
+    assert bench.state_dump() == before
+    assert bench.audit_phases() == [("dns_update_record", "plan", "unchanged")]
+
+
+async def test_a_plan_whose_change_happened_meanwhile_is_unchanged_at_confirmation(tmp_path: Path) -> None:
+    bench = WriteBench(tmp_path)
+    record = bench.find(".", "A")
+    arguments = {"zone": ZONE, "record_id": record["id"], "target": "198.51.100.7"}
+    async with connect_writes(bench.server(), "memory", "legacy") as client:
+        planned = structured(await client.call_tool("dns_update_record", arguments))
+        record["target"] = "198.51.100.7"  # someone made the same change in the manager
+        before = bench.state_dump()
+        result = await client.call_tool("dns_update_record", {**arguments,
+                                                               "confirmation_token": planned["confirmation_token"]})
+    assert not result.is_error, text_of(result)
+    out = structured(result)
+    assert out["status"] == "unchanged"
+    assert "since the plan, the state became as asked" in out["message"]
+    assert bench.state_dump() == before
+    assert bench.audit_phases()[-1] == ("dns_update_record", "plan", "unchanged")
+    assert ("dns_update_record", "apply_attempt", "started") not in bench.audit_phases()

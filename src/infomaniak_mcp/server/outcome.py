@@ -13,6 +13,8 @@ a `WriteOutcome` whose `status` says what happened:
 - `partial`: some steps ran, then one failed; `report` lists applied / failed / not attempted
   steps and the `compensation` plan; `history_undo(history_id)` confirms that compensation.
 - `failed`: the first step failed; nothing changed (`report.failed[0].error`).
+- `unchanged`: the state already is as asked (the tool raised an error coded `nothing_to_change`,
+  when planning or when rebuilding the plan at confirmation); no plan, no token, not an error.
 
 `plan` and `report` are plain objects in the schema (`plan` is a `safety.plan.Plan`, outlined after
 an apply; `report` is `compact_report(ApplyReport)`) so that the many write tools stay cheap in
@@ -36,7 +38,11 @@ from infomaniak_mcp.safety.plan import Plan
 from infomaniak_mcp.safety.redact import is_secret_key
 from infomaniak_mcp.server.registry import ToolOutput
 
-WriteStatus = Literal["confirmation_required", "applied", "stale", "declined", "cancelled", "partial", "failed"]
+WriteStatus = Literal[
+    "confirmation_required", "applied", "stale", "declined", "cancelled", "partial", "failed", "unchanged"
+]
+# The error code by which a tool body says that its plan would do nothing: answered as `unchanged`.
+NOTHING_TO_CHANGE = "nothing_to_change"
 TOKEN_PARAM = "confirmation_token"
 TOKEN_DESCRIPTION = (
     "Empty at first; to apply, the token that call returned (same other arguments)."
@@ -48,8 +54,9 @@ _VALUE_CHARS = 160
 class WriteOutcome(ToolOutput):
     status: WriteStatus = Field(description="Only applied and partial changed anything.")
     message: str = Field(description="What happened, what to do next.")
-    plan: dict[str, Any] = Field(
-        description="summary, steps, diff (before → after), risk, target_name, reversible; after an apply, its outline."
+    plan: dict[str, Any] | None = Field(
+        default=None,
+        description="summary, steps, diff (before → after), risk, target_name, reversible; outlined once applied.",
     )
     confirmation_token: str | None = Field(default=None, description="Pass it back with the same arguments to apply.")
     expires_at: str | None = Field(default=None, description="Token expiry (ISO 8601, UTC).")
@@ -82,8 +89,14 @@ class WriteOutcome(ToolOutput):
             history_id=history_id,
         )
 
+    @classmethod
+    def unchanged(cls, message: str) -> WriteOutcome:
+        return cls(status="unchanged", message=message)
+
     def to_text(self) -> str:
         plan = self.plan
+        if plan is None:
+            return f"{self.status}: {self.message}"
         lines = [f"{self.status}: {plan.get('summary', '')} (risk {plan.get('risk', '?')})"]
         diff = plan.get("diff") or []  # an applied plan is outlined: its steps below say what ran
         for entry in diff[:_DIFF_LINES]:

@@ -13,10 +13,12 @@ call(args, confirmation_token?) ──▶ resolvers (before the body; both proto
         │            accept (+ typed name) ▶ APPLY the plan the human saw (wrong name: refused)
         ├─ --confirm elicit, cannot elicit ▶ refused (human_confirmation_required)    audit: rejected
         └─ otherwise ──────────────────────▶ confirmation_required + token, expires_at audit: plan
+   body raised `nothing_to_change` ────────▶ unchanged (no token, not an error)      audit: plan/unchanged
 
 APPLY(plan):  locks of the steps' resource roots ─▶ rebuild the plan from the current state;
    rebuild fails → refused ("the state changed since the plan"), nothing sent, audit: rejected
-   (stale_rebuild_failed); changed fingerprint → stale (fresh plan [+ token]), audit: plan
+   (stale_rebuild_failed), or unchanged when it fails with `nothing_to_change` (already as asked);
+   changed fingerprint → stale (fresh plan [+ token]), audit: plan
    ─▶ audit apply_attempt ─▶ run the STORED steps in order through `safety.operations` ─▶ history (pre-state; marks an
    undone entry) ─▶ audit applied | failed ─▶ applied | partial | failed (+ report, history_id)
 ```
@@ -66,8 +68,9 @@ from infomaniak_mcp.server.errors import (
     ReadOnlyModeError,
     error_result,
     failure_result,
+    known_error,
 )
-from infomaniak_mcp.server.outcome import TOKEN_DESCRIPTION, TOKEN_PARAM, WriteOutcome, WriteStatus
+from infomaniak_mcp.server.outcome import NOTHING_TO_CHANGE, TOKEN_DESCRIPTION, TOKEN_PARAM, WriteOutcome, WriteStatus
 from infomaniak_mcp.server.registry import ToolSpec, load_toolsets_for
 
 logger = logging.getLogger("infomaniak_mcp.server")
@@ -171,6 +174,12 @@ async def build_plan(spec: ToolSpec, tool_ctx: ToolContext, arguments: dict[str,
     if not isinstance(plan, Plan):
         raise TypeError(f"{spec.name} returned {type(plan).__name__}, not Plan")
     return plan if plan.tool == spec.name else plan.model_copy(update={"tool": spec.name})
+
+
+def nothing_to_change(exc: BaseException) -> InfomaniakError | None:
+    """The error by which a tool body said that the state already is as asked, if `exc` is (holds) one."""
+    known = known_error(exc)
+    return known if known is not None and known.code == NOTHING_TO_CHANGE else None
 
 
 def _plain_arguments(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -370,6 +379,8 @@ class WriteCall:
             if token is not None:
                 return await self.with_token(token)
             if attempt.error is not None:
+                if (same := nothing_to_change(attempt.error)) is not None:
+                    return await self.unchanged(same)
                 raise attempt.error
             if plan is None:
                 raise RuntimeError("no plan was built for this call")
@@ -406,6 +417,12 @@ class WriteCall:
                 f"before {expires_at}."
             )
         return outcome_result(WriteOutcome.build(status, plan, message, token=token, expires_at=expires_at))
+
+    async def unchanged(self, error: InfomaniakError, plan: Plan | None = None, *, since: str = "") -> CallToolResult:
+        """The state already is as asked: a plain (not error) answer, no token; audited as plan/unchanged."""
+        note = await self.audit_quietly("plan", "unchanged", plan, summary=error.description)
+        message = f"Nothing was changed: {since}{error.description}." + (f" {error.hint}" if error.hint else "")
+        return outcome_result(WriteOutcome.unchanged(message + note))
 
     async def with_token(self, token: str) -> CallToolResult:
         if self.deps.safety.confirm == "elicit":
@@ -509,7 +526,10 @@ class WriteCall:
         return await self.report(plan, report, recorded)
 
     async def rebuild_failed(self, plan: Plan, cause: BaseException) -> CallToolResult:
-        """The plan could not be rebuilt at confirmation time: nothing was sent; audited as rejected."""
+        """The plan could not be rebuilt at confirmation time: nothing was sent; audited as rejected
+        (or unchanged: the state moved to what was asked in the meantime)."""
+        if (same := nothing_to_change(cause)) is not None:
+            return await self.unchanged(same, plan, since="since the plan, the state became as asked: ")
         # A known error keeps its code and next step (e.g. wait for a busy hosting), told that nothing was sent.
         failure = failure_result(self.spec.name, cause, prefix=STALE_REBUILD_MESSAGE)
         note = await self.audit_quietly("rejected", "stale_rebuild_failed", plan, error=failure.error)
