@@ -194,3 +194,22 @@ async def test_a_plan_whose_change_happened_meanwhile_is_unchanged_at_confirmati
     assert bench.state_dump() == before
     assert bench.audit_phases()[-1] == ("dns_update_record", "plan", "unchanged")
     assert ("dns_update_record", "apply_attempt", "started") not in bench.audit_phases()
+
+
+async def test_a_stale_answer_says_what_changed(tmp_path: Path) -> None:
+    bench = WriteBench(tmp_path)
+    record = bench.find(".", "A")
+    ttl = record["ttl"]
+    arguments = {"zone": ZONE, "record_id": record["id"], "target": "198.51.100.7"}
+    async with connect_writes(bench.server(), "memory", "legacy") as client:
+        planned = structured(await client.call_tool("dns_update_record", arguments))
+        record["ttl"] = 1800  # changed in the manager meanwhile
+        record["updated_at"] += 60  # volatile: not news
+        result = await client.call_tool("dns_update_record", {**arguments,
+                                                               "confirmation_token": planned["confirmation_token"]})
+    out = structured(result)
+    assert out["status"] == "stale"
+    assert out["message"].startswith(
+        f"The state changed since this plan was made (dns:{ZONE}/records/{record['id']} ttl: {ttl} → 1800); "
+        "nothing was changed."
+    ), out["message"]

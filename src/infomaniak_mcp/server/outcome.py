@@ -8,7 +8,8 @@ a `WriteOutcome` whose `status` says what happened:
 - `applied`: every step ran; `report`, `history_id` (`history_undo` reverts it when
   `plan.reversible`). The plan was shown before: `plan` keeps only its outline (tool, summary,
   risk, reversible, target_name) and `report` says, per step, what ran and what it created.
-- `stale`: the state changed since the plan, nothing changed; a fresh `plan` (and token).
+- `stale`: the state changed since the plan, nothing changed; a fresh `plan` (and token); the
+  message names what moved, as far as the two plans' `before` values show it (`what_changed`).
 - `declined` / `cancelled`: the human said no through elicitation; nothing changed.
 - `partial`: some steps ran, then one failed; `report` lists applied / failed / not attempted
   steps and the `compensation` plan; `history_undo(history_id)` confirms that compensation.
@@ -34,7 +35,7 @@ from pydantic import Field
 from pydantic_core import to_jsonable_python
 
 from infomaniak_mcp.safety.executor import ApplyReport, StepOutcome
-from infomaniak_mcp.safety.plan import Plan
+from infomaniak_mcp.safety.plan import DEFAULT_VOLATILE, Plan, canonical_json
 from infomaniak_mcp.safety.redact import is_secret_key
 from infomaniak_mcp.server.registry import ToolOutput
 
@@ -243,3 +244,39 @@ def _trimmed(data: Any) -> Any:
             kept.append(small)
         return kept
     return _short(data)
+
+
+_CHANGES_SHOWN = 5
+_CHANGE_CHARS = 60
+
+
+def what_changed(old: Plan, new: Plan) -> list[str]:
+    """What differs between the state `old` was built on and the state `new` was built on, as far as
+    their steps' and diff's `before` values show it (one level into objects; volatile fields ignored):
+    `"<resource> <field>: <then> → <now>"`, at most `_CHANGES_SHOWN` lines (then a count)."""
+    then, now = _befores(old), _befores(new)
+    lines = [
+        f"{where}: {_brief(then.get(where))} → {_brief(now.get(where))}"
+        for where in dict.fromkeys([*then, *now])
+        if canonical_json(then.get(where)) != canonical_json(now.get(where))
+    ]
+    if len(lines) > _CHANGES_SHOWN:
+        lines[_CHANGES_SHOWN:] = [f"… {len(lines) - _CHANGES_SHOWN} more"]
+    return lines
+
+
+def _befores(plan: Plan) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    places = [(step.resource, step.before) for step in plan.steps]
+    places += [(entry.resource + (f" {entry.field}" if entry.field else ""), entry.before) for entry in plan.diff]
+    for where, before in places:
+        if isinstance(before, dict):
+            out.update({f"{where} {key}": value for key, value in before.items() if key not in DEFAULT_VOLATILE})
+        elif before is not None:
+            out[where] = before
+    return out
+
+
+def _brief(value: Any) -> str:
+    text = _short(value)
+    return text if len(text) <= _CHANGE_CHARS else text[: _CHANGE_CHARS - 1] + "…"

@@ -70,7 +70,14 @@ from infomaniak_mcp.server.errors import (
     failure_result,
     known_error,
 )
-from infomaniak_mcp.server.outcome import NOTHING_TO_CHANGE, TOKEN_DESCRIPTION, TOKEN_PARAM, WriteOutcome, WriteStatus
+from infomaniak_mcp.server.outcome import (
+    NOTHING_TO_CHANGE,
+    TOKEN_DESCRIPTION,
+    TOKEN_PARAM,
+    WriteOutcome,
+    WriteStatus,
+    what_changed,
+)
 from infomaniak_mcp.server.registry import ToolSpec, load_toolsets_for
 
 logger = logging.getLogger("infomaniak_mcp.server")
@@ -518,7 +525,9 @@ class WriteCall:
         except RebuildFailed as failed:
             return await self.rebuild_failed(plan, failed.cause)
         except StalePlan as stale:
-            message = "The state changed since this plan was made; nothing was changed. Review the new plan"
+            changed = what_changed(plan, stale.plan)
+            since = f" ({'; '.join(changed)})" if changed else ""
+            message = f"The state changed since this plan was made{since}; nothing was changed. Review the new plan"
             if issue_on_stale:
                 return await self.issue(stale.plan, "stale", message + "; to apply it, call again with the new token.")
             note = await self.audit_quietly("plan", "stale", stale.plan)

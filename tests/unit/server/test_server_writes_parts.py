@@ -25,7 +25,7 @@ from infomaniak_mcp.safety.plan import DiffEntry, Plan, Step, fingerprint
 from infomaniak_mcp.server import deps, registry
 from infomaniak_mcp.server.app import build_server, structured
 from infomaniak_mcp.server.context import ToolContext
-from infomaniak_mcp.server.outcome import WriteOutcome
+from infomaniak_mcp.server.outcome import WriteOutcome, what_changed
 from infomaniak_mcp.server.registry import RegistryError, ToolOutput, select_tools, tool
 from infomaniak_mcp.server.writes import elicitation_message
 
@@ -281,6 +281,27 @@ class TestCompactOutcome:
         assert "not compensable (revert by hand): steps [0]" in text
         # history records the executor's report, whose steps stay whole
         assert report.applied_steps()[0].step.params["target"] == "x" * 300
+
+
+class TestWhatChanged:
+    def test_it_names_the_fields_whose_state_moved(self) -> None:
+        old = make_plan()
+        new = make_plan().model_copy(update={
+            "diff": [DiffEntry(resource="dns:example.ch/records/4", before={"target": "192.0.2.9", "updated_at": 2})],
+        })
+        assert what_changed(old, new) == ["dns:example.ch/records/4 target: 192.0.2.1 → 192.0.2.9"]
+        assert what_changed(old, make_plan()) == []  # same state: nothing to say
+
+    def test_it_caps_the_list_and_shows_what_appeared_or_went(self) -> None:
+        before = {f"f{n}": n for n in range(8)}
+        old = make_plan().model_copy(update={"diff": [DiffEntry(resource="r", before=before)]})
+        new = make_plan().model_copy(update={"diff": [DiffEntry(resource="r", before={"f0": 0, "g": "x" * 200})]})
+        lines = what_changed(old, new)
+        assert lines[0] == "r f1: 1 → (none)"
+        assert lines[-1] == "… 3 more"  # f1…f7 went, g appeared: 8 lines, 5 shown
+        assert len(lines) == 6
+        few = what_changed(new, old.model_copy(update={"diff": [DiffEntry(resource="r", before={"f0": 0})]}))
+        assert few == [f"r g: {'x' * 59}… → (none)"]  # long values cut
 
 
 class TestPrincipal:
