@@ -14,9 +14,10 @@ infomaniak-mcp --version
 Exit codes: 0 success, 1 the tool answered an error (`call`) or the audit log is broken
 (`audit verify`, which names the first broken line), 2 configuration or usage error (the
 message names the variable or option; serving, `tools` and `call` check every setting, `.env`
-included, before anything starts; `call` refuses an argument the tool does not have), 3 (`call`
-of a write tool outside a terminal) confirmation required: nothing was applied, the plan is
-printed and its token cannot be used (it dies with the one-shot server).
+included, before anything starts; `call` refuses an argument the tool does not have; `audit
+verify` of a log that does not exist), 3 (`call` of a write tool outside a terminal)
+confirmation required: nothing was applied, the plan is printed without its token (it dies with
+the one-shot server).
 `--confirm elicit` (or `INFOMANIAK_MCP_CONFIRM=elicit`) makes every write wait for a human
 through elicitation; clients that cannot elicit are refused.
 
@@ -313,7 +314,12 @@ def cmd_audit(ns: argparse.Namespace) -> int:
 
     from infomaniak_mcp.safety.audit import default_audit_path, verify
 
-    path = Path(ns.log).expanduser() if ns.log else default_audit_path(load_environment())
+    path = (Path(ns.log).expanduser() if ns.log else default_audit_path(load_environment())).resolve()
+    if not path.is_file():
+        what = "is not a file" if path.exists() else "does not exist"
+        where = "--log" if ns.log else "INFOMANIAK_MCP_AUDIT_LOG / the state directory"
+        _err(f"infomaniak-mcp: audit log {path} {what} (from {where}): nothing to verify")
+        return EXIT_USAGE
     report = verify(path)
     if report.ok:
         _out(f"audit log {path}: OK, {report.entries} entr{'y' if report.entries == 1 else 'ies'}, chain intact")

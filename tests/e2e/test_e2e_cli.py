@@ -188,3 +188,17 @@ def test_console_entry_lists_the_real_tools(isolated_cwd: Path) -> None:
     rows = json.loads(done.stdout)
     names = {row["name"] for row in rows}
     assert {"account_overview", "account_list_products", "dns_list_records"} <= names
+
+
+@pytest.mark.parametrize("kind", ["missing", "directory"])
+def test_audit_verify_of_a_log_that_is_not_there_is_an_error(
+    isolated_cwd: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    target = isolated_cwd / "sub" / "nowhere.jsonl"
+    if kind == "directory":
+        target.mkdir(parents=True)
+    code, out, err = run(capsys, "audit", "verify", "--log", "sub/../sub/nowhere.jsonl")
+    assert code == 2
+    assert "OK" not in out + err
+    assert str(target.resolve()) in err  # the resolved, absolute path
+    assert ("does not exist" if kind == "missing" else "is not a file") in err
