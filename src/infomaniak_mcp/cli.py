@@ -58,6 +58,8 @@ EXIT_TOOL_ERROR = 1
 EXIT_USAGE = 2
 EXIT_CONFIRMATION_REQUIRED = 3
 EXIT_INTERRUPTED = 130
+UNCONFIRMABLE = ("Nothing has changed: this is the plan only. `call` cannot confirm a write without a terminal; "
+                 "confirm it through an MCP client, or run the command in a terminal.")
 
 
 def _out(text: str) -> None:
@@ -277,17 +279,23 @@ def cmd_call(ns: argparse.Namespace, settings: Settings) -> int:
     interactive = sys.stdin.isatty() and sys.stderr.isatty()
     result = anyio.run(functools.partial(_call_tool, server, ns.tool, arguments, interactive=interactive))
     text = "\n".join(block.text for block in result.content if getattr(block, "type", None) == "text")  # type: ignore[union-attr]
-    if result.structured_content is not None:
-        _out(json.dumps(result.structured_content, indent=2, ensure_ascii=False))
+    structured = result.structured_content
+    planned_only = (structured or {}).get("status") == "confirmation_required"
+    if structured is not None and planned_only:
+        # The token died with this one-shot server: printing it would invite a second process to use it.
+        structured = {**structured, "message": UNCONFIRMABLE, "confirmation_token": None, "expires_at": None}
+    if structured is not None:
+        _out(json.dumps(structured, indent=2, ensure_ascii=False))
     elif not result.is_error:
         _out(text)
     if result.is_error:
         _err(text)
         return EXIT_TOOL_ERROR
-    if (result.structured_content or {}).get("status") == "confirmation_required":
-        _err(f"Nothing was applied (exit code {EXIT_CONFIRMATION_REQUIRED}): the write was only planned, and its "
-             "confirmation token only works inside the server process that issued it, which has ended. Run this "
-             "command in a terminal to confirm interactively, or use an MCP client.")
+    if planned_only:
+        _err(f"Nothing was applied (exit code {EXIT_CONFIRMATION_REQUIRED}): the write was only planned. A "
+             "confirmation token only works inside the server process that issued it, which has ended, so none "
+             "is printed. A script must confirm writes through an MCP client (a long-running server); a human "
+             "can run this command in a terminal and confirm there.")
         return EXIT_CONFIRMATION_REQUIRED
     return EXIT_OK
 

@@ -75,9 +75,15 @@ def test_call_without_terminal_stops_at_the_plan(isolated_cwd: Path, capsys: pyt
     code = main(["call", "dns_create_record", "--sandbox", "--args", ARGS])
     out, err = capsys.readouterr()
     assert code == 3  # nothing applied: a cron script must not read it as done
-    assert json.loads(out)["status"] == "confirmation_required"
+    printed = json.loads(out)
+    assert printed["status"] == "confirmation_required"
+    assert printed["plan"]["summary"].startswith("Create the DNS record from-cli.alpage-shop.ch")
+    assert printed["confirmation_token"] is None  # it died with the one-shot server: a second process refuses it
+    assert "imc_" not in out
+    assert "confirmation_token" not in printed["message"]  # no 'call again with the token'
     assert "Nothing was applied (exit code 3)" in err
     assert "only works inside the server process" in err
+    assert "A script must confirm writes through an MCP client" in err
 
 
 def test_call_help_documents_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
