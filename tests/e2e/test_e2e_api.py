@@ -500,6 +500,8 @@ async def test_a_weak_search_names_what_the_spec_lacks_and_curated_tools(tmp_pat
         invoices = structured(await client.call_tool("api_search_operations", {"query": "list my invoices"}))
         strong = structured(await client.call_tool("api_search_operations", {"query": "create dns record"}))
         nothing = structured(await client.call_tool("api_search_operations", {"query": "zzzqqq xyzzy"}))
+        two_gaps = structured(await client.call_tool("api_search_operations",
+                                                     {"query": "certificates expire soon check DNS zone"}))
     assert "Bundled spec: Built from the official" in nothing["note"]  # the export's known gaps
     assert vps["hits"] == []
     assert "VPS / Cloud servers are not in the public API" in vps["note"]
@@ -507,3 +509,6 @@ async def test_a_weak_search_names_what_the_spec_lacks_and_curated_tools(tmp_pat
     assert "hosting_set_certificate (enabled)" in certificate["note"]
     assert "Invoices and billing are not in the public API" in invoices["note"]
     assert "Curated tools that may fit" not in (strong["note"] or "")
+    assert two_gaps["note"].count("No operation matches every word") == 1  # said once, whatever the gaps
+    assert "SSL certificates of web hostings are not in the bundled spec" in two_gaps["note"]
+    assert "Domain orders, renewals and transfers" in two_gaps["note"]

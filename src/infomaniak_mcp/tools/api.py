@@ -367,11 +367,10 @@ def _weak_result_notes(ctx: ToolContext, spec: ApiSpec, query: str, some: bool) 
     """For a search that found nothing strong: what the public spec lacks, and curated tools that may fit."""
     from infomaniak_mcp.tools.tools import rank_tools
 
-    notes = [("No operation matches every word: the best hits are partial. " if some else "") + gap
-             for gap in known_gaps(query)]
-    if not notes:
-        notes.append("No operation matches every word." if some else "")
-        notes.append(f"Bundled spec: {spec.notes[0]}" if spec.notes else "")
+    gaps = known_gaps(query)
+    notes = [("No operation matches every word: the best hits are partial." if gaps else
+              "No operation matches every word.") if some else ""]
+    notes += gaps or [f"Bundled spec: {spec.notes[0]}" if spec.notes else ""]
     words = " ".join(content_words(query))
     ranked = [tool_spec for tool_spec, _ in rank_tools(words, 3)] if words else []
     if ranked:
