@@ -10,7 +10,13 @@
   compares fingerprints there, so nothing can change between the check and the first step), and
   `finalize(report)` after the steps, still under the locks (record history, mark an undo done);
 - runs the steps in order with `runner(step)` and stops at the first failure;
-- reports each step exactly once as `applied`, `failed` (with the error as a dict) or
+- a step whose request got no answer in time (`RequestTimeoutError`, unless nothing was sent) may
+  have gone through: it is reconciled with `reconcile(step)` when given — the step's operation
+  re-reads its resource (`register_reconciler`, e.g. a DNS create looks for a record of the same
+  name, type and target) and answers a `StepResult` (it was applied: reported, recorded and undone
+  as such), `NOT_APPLIED` (reported failed, with a note that it was checked) or None (cannot
+  tell); what cannot be told is reported `unknown` (list `uncertain`), never as "not applied";
+- reports each step exactly once as `applied`, `failed` (with the error as a dict), `unknown` or
   `not_attempted`, and when a failure follows applied steps, a compensating plan built from their
   inverses (`safety.inverse`) plus the indices of applied steps that have none.
 
@@ -29,6 +35,7 @@ from typing import Any, Literal, TypeVar
 import anyio
 from pydantic import BaseModel, ConfigDict, Field
 
+from infomaniak_mcp.api.errors import RequestTimeoutError
 from infomaniak_mcp.safety.inverse import build_inverse_plan
 from infomaniak_mcp.safety.plan import AppliedStep, Plan, Step
 from infomaniak_mcp.safety.redact import redact
@@ -37,7 +44,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 ProgressFn = Callable[[float, float | None, str | None], Awaitable[None]]
-StepStatus = Literal["applied", "failed", "not_attempted"]
+StepStatus = Literal["applied", "failed", "unknown", "not_attempted"]
 
 
 class StepResult(BaseModel):
@@ -70,10 +77,14 @@ class ApplyReport(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["applied", "partial", "failed"] = Field(
-        description="applied: every step; partial: some applied, then one failed; failed: none applied."
+        description="applied: every step; partial: some applied (or maybe applied: `uncertain`), then one "
+        "failed; failed: none applied and none uncertain."
     )
     applied: list[StepOutcome] = Field(default_factory=list)
     failed: list[StepOutcome] = Field(default_factory=list)
+    uncertain: list[StepOutcome] = Field(
+        default_factory=list, description="Steps whose request got no answer and whose effect could not be checked."
+    )
     not_attempted: list[StepOutcome] = Field(default_factory=list)
     compensation: Plan | None = Field(default=None, description="Plan reverting the applied steps, if any.")
     not_compensable: list[int] = Field(
@@ -176,6 +187,7 @@ async def apply_plan(
     locks: KeyedLocks | None = None,
     precheck: Callable[[], Awaitable[None]] | None = None,
     finalize: Callable[[ApplyReport], Awaitable[None]] | None = None,
+    reconcile: ReconcileFn | None = None,
 ) -> ApplyReport:
     """Run `plan`'s steps in order under their locks; see the module docstring."""
     registry = DEFAULT_LOCKS if locks is None else locks
@@ -183,19 +195,22 @@ async def apply_plan(
     async with registry.hold(keys):
         if precheck is not None:
             await precheck()
-        report = await _run_steps(plan, runner)
+        report = await _run_steps(plan, runner, reconcile)
         if finalize is not None:
             await finalize(report)
     return report
 
 
-async def _run_steps(plan: Plan, runner: Callable[[Step], Awaitable[StepResult]]) -> ApplyReport:
+async def _run_steps(
+    plan: Plan, runner: Callable[[Step], Awaitable[StepResult]], reconcile: ReconcileFn | None
+) -> ApplyReport:
     """The steps in order, stopping at the first failure; compensation for a partial failure."""
     applied: list[StepOutcome] = []
     failed: list[StepOutcome] = []
+    uncertain: list[StepOutcome] = []
     not_attempted: list[StepOutcome] = []
     for index, step in enumerate(plan.steps):
-        if failed:
+        if failed or uncertain:
             skipped = StepOutcome(index=index, status="not_attempted", step=step, resource=step.resource)
             not_attempted.append(skipped)
             continue
@@ -203,10 +218,27 @@ async def _run_steps(plan: Plan, runner: Callable[[Step], Awaitable[StepResult]]
             result = await runner(step)
         except Exception as exc:
             error = error_to_dict(exc)
-            failed.append(
-                StepOutcome(index=index, status="failed", step=step, resource=step.resource, error=error)
-            )
-            continue
+            if not may_have_landed(exc):
+                failed.append(
+                    StepOutcome(index=index, status="failed", step=step, resource=step.resource, error=error)
+                )
+                continue
+            checked = await _reconcile(reconcile, step)
+            if checked is NOT_APPLIED:
+                error["checked"] = CHECKED_NOT_APPLIED
+                failed.append(
+                    StepOutcome(index=index, status="failed", step=step, resource=step.resource, error=error)
+                )
+                continue
+            if not isinstance(checked, StepResult):
+                error["checked"] = "could not tell whether it was applied"
+                error["next_step"] = reconcile_hint(step)
+                uncertain.append(
+                    StepOutcome(index=index, status="unknown", step=step, resource=step.resource, error=error)
+                )
+                continue
+            result = checked
+            result.data = {**(result.data if isinstance(result.data, dict) else {}), "reconciled": RECONCILED}
         applied.append(
             StepOutcome(
                 index=index,
@@ -217,11 +249,14 @@ async def _run_steps(plan: Plan, runner: Callable[[Step], Awaitable[StepResult]]
                 data=result.data,
             )
         )
+    stopped = failed or uncertain
     status: Literal["applied", "partial", "failed"] = (
-        "applied" if not failed else ("partial" if applied else "failed")
+        "applied" if not stopped else ("partial" if applied or uncertain else "failed")
     )
-    report = ApplyReport(status=status, applied=applied, failed=failed, not_attempted=not_attempted)
-    if failed and applied:
+    report = ApplyReport(
+        status=status, applied=applied, failed=failed, uncertain=uncertain, not_attempted=not_attempted
+    )
+    if stopped and applied:
         done = report.applied_steps()
         compensation, irreversible = build_inverse_plan(
             done,
@@ -232,6 +267,69 @@ async def _run_steps(plan: Plan, runner: Callable[[Step], Awaitable[StepResult]]
         report.compensation = compensation
         report.not_compensable = [applied[i].index for i in irreversible]
     return report
+
+
+# ---- steps whose request got no answer -----------------------------------------------------------
+class _NotApplied:
+    def __repr__(self) -> str:
+        return "NOT_APPLIED"
+
+
+NOT_APPLIED = _NotApplied()
+"""What a reconciler answers when the re-read shows the step did not happen."""
+CHECKED_NOT_APPLIED = (
+    "re-read afterwards: not applied (a request still in flight upstream could land later; re-read to be sure)"
+)
+RECONCILED = "the request got no answer in time; re-reading showed it was applied"
+ReconcileResult = StepResult | _NotApplied | None
+ReconcileFn = Callable[[Step], Awaitable[ReconcileResult]]
+# (op_ctx, step) -> StepResult (applied, with the resource and after-state), NOT_APPLIED, or None
+Reconciler = Callable[[Any, Step], Awaitable[ReconcileResult]]
+_RECONCILERS: dict[str, tuple[Reconciler, Callable[[Step], str] | None]] = {}
+_NOT_SENT = ("nothing was sent", "no time was left to send it")
+
+
+def register_reconciler(
+    operation: str, fn: Reconciler, *, hint: Callable[[Step], str] | None = None
+) -> None:
+    """How to tell, after a request of `operation` got no answer, whether it went through (module
+    docstring); `hint(step)` tells the user how to check by hand when it cannot be told."""
+    _RECONCILERS[operation] = (fn, hint)
+
+
+def get_reconciler(operation: str) -> Reconciler | None:
+    entry = _RECONCILERS.get(operation)
+    return entry[0] if entry else None
+
+
+def reconcile_hint(step: Step) -> str:
+    """The next step for a step whose effect is unknown."""
+    entry = _RECONCILERS.get(step.operation)
+    if entry and entry[1] is not None:
+        return entry[1](step)
+    return (
+        f"The request may have gone through: check {step.resource} with a read tool before retrying "
+        "or undoing anything."
+    )
+
+
+def may_have_landed(exc: BaseException) -> bool:
+    """Whether a failed step's request may still have changed something: it timed out after being sent."""
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    if not isinstance(exc, RequestTimeoutError):
+        return False
+    return not any(words in exc.description for words in _NOT_SENT)
+
+
+async def _reconcile(reconcile: ReconcileFn | None, step: Step) -> ReconcileResult:
+    if reconcile is None:
+        return None
+    try:
+        return await reconcile(step)
+    except Exception as exc:  # the re-read failed too: the step stays unknown
+        log.warning("could not re-read %s after a timeout: %s", step.resource, exc)
+        return None
 
 
 class PollTimeout(Exception):

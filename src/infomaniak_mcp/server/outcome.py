@@ -12,14 +12,17 @@ a `WriteOutcome` whose `status` says what happened:
   message names what moved, as far as the two plans' `before` values show it (`what_changed`).
 - `declined` / `cancelled`: the human said no through elicitation; nothing changed.
 - `partial`: some steps ran, then one failed; `report` lists applied / failed / not attempted
-  steps and the `compensation` plan; `history_undo(history_id)` confirms that compensation.
-- `failed`: the first step failed; nothing changed (`report.failed[0].error`).
+  steps and the `compensation` plan; `history_undo(history_id)` confirms that compensation. Also
+  when a step's request got no answer and re-reading could not tell whether it went through:
+  `report.uncertain` lists it, and the message says how to check (never "nothing was changed").
+- `failed`: the first step failed; nothing changed (`report.failed[0].error`; after a timeout,
+  `error.checked` says that a re-read found it not applied).
 - `unchanged`: the state already is as asked (the tool raised an error coded `nothing_to_change`,
   when planning or when rebuilding the plan at confirmation); no plan, no token, not an error.
 
 `plan` and `report` are plain objects in the schema (`plan` is a `safety.plan.Plan`, outlined after
 an apply; `report` is `compact_report(ApplyReport)`) so that the many write tools stay cheap in
-`tools/list`. The report lists the non-empty of `applied`, `failed`, `not_attempted`, each step as
+`tools/list`. The report lists the non-empty of `applied`, `failed`, `uncertain`, `not_attempted`, each step as
 `{index, operation, description, resource, data?, data_note?, error?}` (`data`: the API's answer,
 cut to its ids past `_DATA_CHARS`), then `compensation` (an outlined plan) and `not_compensable`.
 History keeps the full steps: it records the executor's `ApplyReport`, never this outcome.
@@ -108,7 +111,7 @@ class WriteOutcome(ToolOutput):
         if len(diff) > _DIFF_LINES:
             lines.append(f"- … {len(diff) - _DIFF_LINES} more change(s) in plan.diff")
         if self.report is not None:
-            for kind in ("applied", "failed", "not_attempted"):
+            for kind in ("applied", "failed", "uncertain", "not_attempted"):
                 items = self.report.get(kind) or []
                 if items:
                     lines.append(f"{kind}: " + "; ".join(_step_line(i) for i in items))
@@ -190,7 +193,7 @@ def plan_outline(plan: Plan) -> dict[str, Any]:
 def compact_report(report: ApplyReport) -> dict[str, Any]:
     """The report as a result shows it (module docstring): each step once, without its params or before."""
     out: dict[str, Any] = {}
-    for kind in ("applied", "failed", "not_attempted"):
+    for kind in ("applied", "failed", "uncertain", "not_attempted"):
         items: list[StepOutcome] = getattr(report, kind)
         if items:
             out[kind] = [_compact_step(item) for item in items]

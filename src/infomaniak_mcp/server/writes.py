@@ -55,7 +55,14 @@ from pydantic import BaseModel, Field
 from infomaniak_mcp.api.errors import InfomaniakError, NotConfiguredError
 from infomaniak_mcp.config import TOKEN_HELP
 from infomaniak_mcp.safety.audit import AuditError, Phase
-from infomaniak_mcp.safety.executor import ApplyReport, StepResult, apply_plan
+from infomaniak_mcp.safety.executor import (
+    CHECKED_NOT_APPLIED,
+    ApplyReport,
+    ReconcileResult,
+    StepResult,
+    apply_plan,
+    get_reconciler,
+)
 from infomaniak_mcp.safety.operations import OperationContext, get_operation, lock_key, run_step
 from infomaniak_mcp.safety.plan import Plan, Step
 from infomaniak_mcp.safety.tokens import ConfirmationError, bound_arguments
@@ -518,9 +525,14 @@ class WriteCall:
             await self.tool_ctx.progress(next(counter), total, step.description)
             return await run_step(op_ctx, step)
 
+        async def reconcile(step: Step) -> ReconcileResult:
+            reconciler = get_reconciler(step.operation)
+            return None if reconciler is None else await reconciler(op_ctx, step)
+
         try:
             report = await apply_plan(
-                plan, runner, lock_key=lock_key, locks=engine.locks, precheck=precheck, finalize=finalize
+                plan, runner, lock_key=lock_key, locks=engine.locks, precheck=precheck, finalize=finalize,
+                reconcile=reconcile,
             )
         except RebuildFailed as failed:
             return await self.rebuild_failed(plan, failed.cause)
@@ -547,7 +559,7 @@ class WriteCall:
     async def report(self, plan: Plan, report: ApplyReport, recorded: dict[str, str]) -> CallToolResult:
         history_id = recorded.get("id")
         summary = plan.summary + (f" (history {history_id})" if history_id else "")
-        errors = [f.error for f in report.failed] or None
+        errors = [f.error for f in [*report.failed, *report.uncertain]] or None
         phase: Phase = "applied" if report.status == "applied" else "failed"
         note = await self.audit_quietly(phase, report.status, plan, error=errors, summary=summary)
         note = recorded.get("error", "") + note
@@ -558,6 +570,16 @@ class WriteCall:
                 message = f"Applied. To revert it, call history_undo with history_id {history_id}."
             else:
                 message = "Applied. This change cannot be undone automatically."
+        elif report.uncertain:
+            unsure = report.uncertain[0]
+            error = unsure.error or {}
+            message = (
+                f"Step #{unsure.index} ({unsure.step.description}) got no answer in time: whether it was applied "
+                f"is unknown. {len(report.applied)} step(s) applied before it, {len(report.not_attempted)} not "
+                f"attempted. {error.get('next_step', '')}"
+            ).rstrip()
+            if report.compensation is not None and history_id:
+                message += f" To revert the applied steps, call history_undo with history_id {history_id}."
         elif report.status == "partial":
             failed = report.failed[0]
             message = (
@@ -568,6 +590,13 @@ class WriteCall:
                 message += f" To revert the applied steps, call history_undo with history_id {history_id}."
         else:
             error = report.failed[0].error or {}
-            message = f"The first step failed; nothing was changed: {error.get('description', 'see report')}"
+            if error.get("checked") == CHECKED_NOT_APPLIED:  # a timeout: a late answer could still apply it
+                message = (
+                    f"The first step got no answer in time ({error.get('description', 'timeout')}); re-read "
+                    f"afterwards, it was not applied and no other step ran. It could still land late: "
+                    f"re-read {report.failed[0].resource} before retrying."
+                )
+            else:
+                message = f"The first step failed; nothing was changed: {error.get('description', 'see report')}"
         outcome = WriteOutcome.build(report.status, plan, message + note, report=report, history_id=history_id)
         return outcome_result(outcome, is_error=report.status != "applied")

@@ -11,6 +11,10 @@
   unless `delete_missing`; what is skipped, adjusted or kept is listed at the top of the plan's
 diff). If a step fails, the outcome is `partial`: the report lists what was
   applied and carries the compensating plan (`history_undo` on its history id confirms it).
+- A `dns.*` step whose request got no answer in time is reconciled (`reconcile_*` below,
+  `safety.executor.register_reconciler`): a create looks for the record it would have made (same
+  name, type and target), an update re-reads the record's target and TTL, a delete checks that the
+  record is gone; what was done is reported applied (and is undone by `history_undo`).
 """
 
 from __future__ import annotations
@@ -23,10 +27,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from infomaniak_mcp.api.dns.models import DnsRecord
 from infomaniak_mcp.api.errors import InvalidArgumentError, NotFoundError
 from infomaniak_mcp.domain.dns_changes import ChangeRequest, ChangeSet, diff_zone, plan_change_set
-from infomaniak_mcp.domain.dns_records import RecordProblem, absolute_name, txt_value
+from infomaniak_mcp.domain.dns_records import RecordProblem, absolute_name, canonical_target, txt_value
 from infomaniak_mcp.domain.dns_zonefile import ParsedZone, parse_zone_file
 from infomaniak_mcp.domain.products import iso_date
+from infomaniak_mcp.safety.executor import NOT_APPLIED, ReconcileResult, StepResult, register_reconciler
 from infomaniak_mcp.safety.inverse import dns_record_resource, dns_zone_resource
+from infomaniak_mcp.safety.operations import OperationContext
 from infomaniak_mcp.safety.plan import DiffEntry, Plan, Step, diff_fields, fingerprint
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import ToolOutput, tool
@@ -255,3 +261,72 @@ def import_notes(plan: Plan, zone: str, parsed: ParsedZone, change_set: ChangeSe
     extra += [f"{len(parsed.adjusted)} TTL(s) adjusted"] if parsed.adjusted else []
     summary = plan.summary + ("; " + "; ".join(extra) if extra else "")
     return plan.model_copy(update={"summary": summary, "diff": entries + plan.diff})
+
+
+# ---- reconciling a step whose request got no answer (safety.executor) ------------------------------
+def _same_target(rtype: str, one: Any, other: Any) -> bool:
+    try:
+        return canonical_target(rtype, str(one)) == canonical_target(rtype, str(other))
+    except Exception:
+        return str(one) == str(other)
+
+
+def _name(source: Any) -> str:
+    name = str(source).lower().rstrip(".")
+    return "." if name in ("", "@") else name
+
+
+async def reconcile_create(op: OperationContext, step: Step) -> ReconcileResult:
+    """The record the create would have made (same name, type, target; the newest), or NOT_APPLIED."""
+    params = step.params
+    zone, rtype, source = params["zone"], str(params["type"]).upper(), _name(params["source"])
+    page = await op.api.dns.list_records(zone, max_items=MAX_RECORDS)
+    found = [
+        r for r in page.items
+        if r.type.upper() == rtype and _name(r.source) == source and _same_target(rtype, r.target, params["target"])
+    ]
+    if not found:
+        return None if page.truncated else NOT_APPLIED
+    record = max(found, key=lambda r: r.id)
+    return StepResult(resource=dns_record_resource(zone, record.id), after=record_value(record), data={"id": record.id})
+
+
+async def reconcile_update(op: OperationContext, step: Step) -> ReconcileResult:
+    """Applied when the record has the new target and TTL, not applied when it still has the old ones."""
+    params = step.params
+    zone, record_id = params["zone"], int(params["record_id"])
+    try:
+        record = await op.api.dns.get_record(zone, record_id)
+    except NotFoundError:
+        return None  # gone: someone else deleted it
+    if _same_target(record.type, record.target, params["target"]) and record.ttl == params["ttl"]:
+        return StepResult(resource=dns_record_resource(zone, record.id), after=record_value(record))
+    before = step.before if isinstance(step.before, dict) else {}
+    if _same_target(record.type, record.target, before.get("target")) and record.ttl == before.get("ttl"):
+        return NOT_APPLIED
+    return None
+
+
+async def reconcile_delete(op: OperationContext, step: Step) -> ReconcileResult:
+    """Applied when the record is gone, not applied when it is still there."""
+    zone, record_id = step.params["zone"], int(step.params["record_id"])
+    try:
+        await op.api.dns.get_record(zone, record_id)
+    except NotFoundError:
+        return StepResult(resource=dns_record_resource(zone, record_id), after=None)
+    return NOT_APPLIED
+
+
+def _check_by_hand(step: Step) -> str:
+    return (
+        f"It may have gone through: call dns_list_records (zone {step.params.get('zone')}) to see whether "
+        f"'{step.description}' happened before retrying or undoing."
+    )
+
+
+for _operation, _reconciler in (
+    ("dns.create_record", reconcile_create),
+    ("dns.update_record", reconcile_update),
+    ("dns.delete_record", reconcile_delete),
+):
+    register_reconciler(_operation, _reconciler, hint=_check_by_hand)
