@@ -247,6 +247,26 @@ async def test_get_lists_fetch_every_page_and_say_when_cut(tmp_path: Path) -> No
     assert one_page["count"] == 2  # explicit paging: one request, as asked
 
 
+async def test_a_big_list_is_cut_to_the_data_budget_and_says_how_to_narrow_it(tmp_path: Path) -> None:
+    bench = ApiBench(tmp_path)
+    zone = max(bench.state.records, key=lambda z: len(bench.state.records[z]))
+    stored = len(bench.state.records[zone])
+    async with connect(bench.server(), "memory", "legacy") as client:
+        result = await client.call_tool("api_call", {"path": "/2/zones/{zone}/records", "path_params": {"zone": zone}})
+        slim = structured(await client.call_tool(
+            "api_call", {"path": "/2/zones/{zone}/records", "path_params": {"zone": zone}, "fields": ["id", "source"]}))
+    cut = structured(result)
+    assert stored > 100
+    assert cut["truncated"] is True
+    assert 10 < cut["count"] < stored
+    assert len(json.dumps(cut["data"])) <= 12_500  # ~12 KB of data, not 40
+    assert f"Only the first {cut['count']} of {stored} items" in cut["note"]
+    assert all(word in cut["note"] for word in ("fields=[...]", "source", "target"))  # the keys to pick from
+    assert all(word in cut["note"] for word in ("max_items", "filters"))
+    assert json.dumps(cut["data"], separators=(",", ":")) in text_of(result)  # the text still carries the data
+    assert (slim["count"], slim["truncated"]) == (stored, False)  # the narrowing the note suggests fits
+
+
 async def test_fields_keep_only_what_was_asked_of_each_item(tmp_path: Path) -> None:
     bench = ApiBench(tmp_path)
     async with connect(bench.server(), "memory", "legacy") as client:
@@ -420,7 +440,8 @@ async def test_kchat_lists_come_complete_across_mattermost_pages(
 
     bench = ApiBench(tmp_path)
     path = "/api/v4/teams/{team_id}/members"
-    args = {"path": path, "path_params": {"team_id": "t1"}, "team": "demo"}
+    # Two fields of each member: the whole list fits the answer budget, so every page shows.
+    args = {"path": path, "path_params": {"team_id": "t1"}, "team": "demo", "fields": ["user_id", "team_id"]}
     async with connect(bench.server(), "memory", "legacy") as client:
         mark = len(bench.recorder)
         whole = structured(await client.call_tool("api_call", args))

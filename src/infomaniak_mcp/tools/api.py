@@ -60,7 +60,8 @@ if TYPE_CHECKING:
     import httpx2
 
 MAX_ITEMS = 1000
-MAX_DATA_CHARS = 40_000
+MAX_DATA_CHARS = 12_000
+"""About 3,000 tokens of data per api_call answer (it is sent as text and again as structured content)."""
 MAX_AFTER_CHARS = 4_000
 MAX_BODY_SHOWN = 2_000
 PAGING_PARAMS = PAGING_NAMES | {"return"}
@@ -270,6 +271,22 @@ def fit(data: Any, limit: int = MAX_DATA_CHARS) -> tuple[Any, bool]:
     return text[:limit], True
 
 
+def cut_note(whole: Any, kept: Any, fields: list[str] | None) -> str:
+    """How to narrow an answer `fit` had to cut: what was kept, the item keys to pick `fields` from."""
+    budget = f"the ~{MAX_DATA_CHARS // 1000} KB answer budget"
+    if isinstance(whole, list):
+        shown = f"Only the first {len(kept)} of {len(whole)} items fit {budget}."
+        first = next((item for item in whole if isinstance(item, dict)), None)
+        keys = list(first) if first else []
+        pick = (f" fields=[...] keeps only some of each item's keys ({', '.join(keys[:15])}"
+                f"{', …' if len(keys) > 15 else ''});") if keys and not fields else " fewer fields;"
+    else:
+        shown = f"Keys marked '…(cut)' did not fit {budget}."
+        pick = " fields=[...] keeps only the keys named (a.b for nested);"
+    return (f"{shown} Narrow it:{pick} max_items=N reads fewer items; the documented filters "
+            "(api_describe_operation lists them) select server-side.")
+
+
 # ---- api_search_operations --------------------------------------------------------------------------
 class OperationHit(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -440,7 +457,7 @@ class ApiCallResult(ToolOutput):
         if self.total is not None and self.count is not None and self.total != self.count:
             head += f" of {self.total}"
         if self.truncated:
-            head += " (cut; narrow the query)"
+            head += " (cut: see the note)"
         body = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"), default=str)
         tail = f"\n{self.note}" if self.note else ""
         return f"{head}\n{body}{tail}"
@@ -495,14 +512,16 @@ async def _read(
         count = len(data)
     if fields:
         data = select_fields(data, fields)
+    whole = data
     data, cut = fit(data)
     if isinstance(data, list):
         count = len(data)
     notes = []
-    if truncated or cut:
-        notes.append(
-            "Answer cut: narrow it with the documented filters (see api_describe_operation), fields or max_items."
-        )
+    if cut:
+        notes.append(cut_note(whole, data, fields))
+    elif truncated:
+        notes.append("List cut at max_items (or the page limit): raise max_items, or narrow it with the documented "
+                     "filters (api_describe_operation lists them).")
     if (style is None or paging_given) and documents_paging(op) and not _last_page(data):
         first = "0" if op.is_kchat else "1"
         notes.append(f"This is one page: more may exist; pass page (from {first}) and per_page to read the others.")
