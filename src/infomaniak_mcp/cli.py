@@ -153,10 +153,8 @@ def _selection(ns: argparse.Namespace, *, extra_tools: Sequence[str] = ()) -> Se
 
 
 def _summary(spec: ToolSpec, limit: int = 120) -> str:
-    """The description's first sentence, on one line."""
-    paragraph = " ".join(spec.description.strip().split("\n\n")[0].split())
-    end = paragraph.find(". ")
-    sentence = paragraph if end < 0 else paragraph[: end + 1]
+    """The description's first sentence, cut to fit a terminal line."""
+    sentence = spec.summary
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
 
 
@@ -168,7 +166,7 @@ def cmd_tools(ns: argparse.Namespace, settings: Settings) -> int:
     if ns.json:
         rows = [
             {"name": s.name, "toolset": s.toolset, "read_only": s.read_only, "title": s.title,
-             "description": _summary(s), "enabled": s.name in enabled,
+             "summary": s.summary, "description": " ".join(s.description.split()), "enabled": s.name in enabled,
              "default_toolset": catalog[s.toolset].default if s.toolset in catalog else False}
             for s in specs
         ]

@@ -54,6 +54,7 @@ class TestTools:
             "toolset": "fake",
             "read_only": True,
             "title": "Echo",
+            "summary": "Echo a text with the caller's principal.",
             "description": "Echo a text with the caller's principal.",
             "enabled": True,
             "default_toolset": True,
@@ -188,6 +189,12 @@ def test_console_entry_lists_the_real_tools(isolated_cwd: Path) -> None:
     rows = json.loads(done.stdout)
     names = {row["name"] for row in rows}
     assert {"account_overview", "account_list_products", "dns_list_records"} <= names
+    undo = next(row for row in rows if row["name"] == "history_undo")
+    assert undo["summary"] == "Revert a write listed by history_list (e.g. re-create a deleted DNS record with its " \
+        "old values)."  # not cut at "e.g."
+    assert undo["description"].startswith(undo["summary"] + " Refuses when")  # whole, for scripts
+    longest = max(rows, key=lambda row: len(row["description"]))
+    assert len(longest["description"]) > 200  # no 120-character cut
 
 
 @pytest.mark.parametrize("kind", ["missing", "directory"])

@@ -53,6 +53,7 @@ async def test_tools_search_finds_tools_of_toolsets_that_are_not_enabled(tmp_pat
     assert "--toolsets" in audit["how_to_enable"]
     assert "audit" in audit["how_to_enable"]
     assert undo["hits"][0]["name"] == "history_undo"
+    assert undo["hits"][0]["summary"].endswith("(e.g. re-create a deleted DNS record with its old values).")
     assert records["hits"][0]["name"] == "dns_create_record"
     assert records["hits"][0]["read_only"] is False
     assert records["hits"][0]["enabled"] is False

@@ -55,6 +55,30 @@ class ToolOutput(BaseModel):
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
+ABBREVIATIONS = frozenset({"e.g.", "i.e.", "etc.", "vs.", "cf.", "approx."})
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of `text`'s first paragraph, on one line.
+
+    A sentence ends at a full stop followed by a space or the end, outside parentheses, and not
+    one ending an abbreviation (`e.g.`, `i.e.`, `etc.`…): "Revert a write (e.g. re-create a
+    record). Refuses…" → "Revert a write (e.g. re-create a record)."
+    """
+    paragraph = " ".join(text.strip().split("\n\n")[0].split())
+    depth = 0
+    for i, char in enumerate(paragraph):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth = max(0, depth - 1)
+        elif char == "." and depth == 0 and paragraph[i + 1 : i + 2] in ("", " "):
+            word = paragraph[: i + 1].rsplit(" ", 1)[-1].lstrip("([\"'").lower()
+            if word not in ABBREVIATIONS:
+                return paragraph[: i + 1]
+    return paragraph
+
+
 @dataclass(frozen=True)
 class ToolsetInfo:
     """A named group of tools; its `instructions` join the server instructions when enabled."""
@@ -81,6 +105,11 @@ class ToolSpec:
     idempotent: bool = False
     open_world: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> str:
+        """The description's first sentence (`first_sentence`)."""
+        return first_sentence(self.description)
 
     @property
     def covers(self) -> tuple[str, ...]:

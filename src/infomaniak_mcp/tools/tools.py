@@ -47,8 +47,8 @@ class ToolHits(ToolOutput):
         return "\n".join(lines)
 
 
-def _summary(description: str) -> str:
-    first = description.split(". ", 1)[0].rstrip(".") + "."
+def _summary(spec: ToolSpec) -> str:
+    first = spec.summary
     return first if len(first) <= SUMMARY_CHARS else first[: SUMMARY_CHARS - 1] + "…"
 
 
@@ -130,7 +130,7 @@ async def tools_search(
         ToolHit(
             name=spec.name,
             toolset=spec.toolset,
-            summary=_summary(spec.description),
+            summary=_summary(spec),
             read_only=spec.read_only,
             enabled=spec.name in ctx.enabled_tools,
         )
