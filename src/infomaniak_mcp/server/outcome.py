@@ -82,11 +82,12 @@ class WriteOutcome(ToolOutput):
         expires_at: str | None = None,
         report: ApplyReport | None = None,
         history_id: str | None = None,
+        plan_uri: str | None = None,
     ) -> WriteOutcome:
         return cls(
             status=status,
             message=message,
-            plan=plan_outline(plan) if report is not None else plan.model_dump(mode="json", exclude_none=True),
+            plan=plan_outline(plan) if report is not None else shown_plan(plan, plan_uri),
             confirmation_token=token,
             expires_at=expires_at,
             report=compact_report(report) if report is not None else None,
@@ -108,13 +109,20 @@ class WriteOutcome(ToolOutput):
             if entry.get("field"):
                 where += f" {entry['field']}"
             lines.append(f"- {where}: {_short(entry.get('before'))} → {_short(entry.get('after'))}")
-        if len(diff) > _DIFF_LINES:
-            lines.append(f"- … {len(diff) - _DIFF_LINES} more change(s) in plan.diff")
+        shown = min(len(diff), _DIFF_LINES)
+        more = int(plan.get("diff_count", len(diff))) - shown
+        if more > 0:
+            lines.append(f"- … {more} more change(s) in " + (plan.get("uri") or "plan.diff"))
+        if plan.get("note"):
+            lines.append(str(plan["note"]))
         if self.report is not None:
+            counts = self.report.get("counts") or {}
             for kind in ("applied", "failed", "uncertain", "not_attempted"):
                 items = self.report.get(kind) or []
                 if items:
-                    lines.append(f"{kind}: " + "; ".join(_step_line(i) for i in items))
+                    more = int(counts.get(kind, len(items))) - len(items)
+                    tail = f"; … {more} more" if more > 0 else ""
+                    lines.append(f"{kind}: " + "; ".join(_step_line(i) for i in items) + tail)
             compensation = self.report.get("compensation")
             if isinstance(compensation, dict):
                 undo = "; ".join(str(step.get("description", "")) for step in compensation.get("steps") or [])
@@ -190,19 +198,61 @@ def plan_outline(plan: Plan) -> dict[str, Any]:
     return {key: dumped[key] for key in _OUTLINE if dumped.get(key) not in (None, "")}
 
 
+# A plan of more steps than this is shown in part (`shown_plan`); a report lists at most
+# `_REPORT_STEPS` steps per kind (then `counts` and `note`).
+LARGE_PLAN = 20
+_SHOWN_STEPS = 10
+_REPORT_STEPS = 10
+_SHOWN_RESOURCES = 10
+
+
+def shown_plan(plan: Plan, uri: str | None = None) -> dict[str, Any]:
+    """The plan as a result shows it before it runs: whole up to `LARGE_PLAN` steps; past that its
+    outline, fingerprint, counts, the first steps (operation, resource, description: the diff says the
+    rest) and diff entries, and a note pointing at `uri` (the whole plan as a resource) when given."""
+    dumped = plan.model_dump(mode="json", exclude_none=True)
+    if len(plan.steps) <= LARGE_PLAN:
+        return dumped
+    out = plan_outline(plan)
+    out["fingerprint"] = plan.fingerprint
+    out["step_count"], out["diff_count"] = len(plan.steps), len(plan.diff)
+    out["steps"] = [
+        {"operation": s.operation, "resource": s.resource, "description": s.description}
+        for s in plan.steps[:_SHOWN_STEPS]
+    ]
+    out["diff"] = dumped.get("diff", [])[:_DIFF_LINES]
+    out["resources"] = plan.resources[:_SHOWN_RESOURCES]
+    where = f"read the resource {uri} for every step" if uri else "the whole plan is not shown"
+    out["note"] = (
+        f"Large plan: the first {len(out['steps'])} of {len(plan.steps)} steps and {len(out['diff'])} of "
+        f"{len(plan.diff)} changes are shown; {where}."
+    )
+    if uri:
+        out["uri"] = uri
+    return out
+
+
 def compact_report(report: ApplyReport) -> dict[str, Any]:
-    """The report as a result shows it (module docstring): each step once, without its params or before."""
+    """The report as a result shows it (module docstring): each step once, without its params or before;
+    past `_REPORT_STEPS` steps of a kind, the first ones, `counts` of every kind, and a `note`."""
     out: dict[str, Any] = {}
-    for kind in ("applied", "failed", "uncertain", "not_attempted"):
+    kinds = ("applied", "failed", "uncertain", "not_attempted")
+    counts = {kind: len(getattr(report, kind)) for kind in kinds if getattr(report, kind)}
+    for kind in kinds:
         items: list[StepOutcome] = getattr(report, kind)
         if items:
-            out[kind] = [_compact_step(item) for item in items]
+            out[kind] = [_compact_step(item) for item in items[:_REPORT_STEPS]]
+    if any(n > _REPORT_STEPS for n in counts.values()):
+        out["counts"] = counts
+        out["note"] = f"At most {_REPORT_STEPS} steps of each kind are listed (counts: all); history has every step."
     if report.compensation is not None:
         compensation = plan_outline(report.compensation)
         compensation["steps"] = [
             {"operation": s.operation, "resource": s.resource, "description": s.description}
-            for s in report.compensation.steps
+            for s in report.compensation.steps[:_REPORT_STEPS]
         ]
+        if len(report.compensation.steps) > _REPORT_STEPS:
+            compensation["step_count"] = len(report.compensation.steps)
         out["compensation"] = compensation
     if report.not_compensable:
         out["not_compensable"] = list(report.not_compensable)

@@ -78,6 +78,7 @@ from infomaniak_mcp.server.errors import (
     known_error,
 )
 from infomaniak_mcp.server.outcome import (
+    LARGE_PLAN,
     NOTHING_TO_CHANGE,
     TOKEN_DESCRIPTION,
     TOKEN_PARAM,
@@ -86,6 +87,7 @@ from infomaniak_mcp.server.outcome import (
     what_changed,
 )
 from infomaniak_mcp.server.registry import ToolSpec, load_toolsets_for
+from infomaniak_mcp.server.resources import PLANS
 
 logger = logging.getLogger("infomaniak_mcp.server")
 
@@ -430,7 +432,9 @@ class WriteCall:
                 f"{self.spec.name} again with exactly the same arguments plus confirmation_token, "
                 f"before {expires_at}."
             )
-        return outcome_result(WriteOutcome.build(status, plan, message, token=token, expires_at=expires_at))
+        uri = PLANS.put(plan, self.principal) if len(plan.steps) > LARGE_PLAN else None
+        outcome = WriteOutcome.build(status, plan, message, token=token, expires_at=expires_at, plan_uri=uri)
+        return outcome_result(outcome)
 
     async def unchanged(self, error: InfomaniakError, plan: Plan | None = None, *, since: str = "") -> CallToolResult:
         """The state already is as asked: a plain (not error) answer, no token; audited as plan/unchanged."""
