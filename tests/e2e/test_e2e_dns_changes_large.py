@@ -50,6 +50,8 @@ async def test_a_200_change_plan_and_its_report_stay_small(tmp_path: Path) -> No
         assert plan["step_count"] == MANY
         assert len(plan["steps"]) < MANY
         assert "params" not in plan["steps"][0]
+        assert plan["duration"] == "about 3 min at 60 requests/min"  # 200 requests at the API's rate
+        assert "Applying it takes about 3 min" in planned["message"]
         uri = plan["uri"]
         assert uri.startswith("infomaniak://plans/")
         assert uri in plan["note"]
@@ -86,3 +88,29 @@ def test_the_plan_store_answers_only_its_principal_and_forgets() -> None:
     assert store.read(plan_id, "bob") is None
     now[0] = 11.0
     assert store.read(plan_id, "alice") is None
+
+
+async def test_a_zone_file_over_the_limit_names_zone_file_and_says_how_to_split(tmp_path: Path) -> None:
+    bench = WriteBench(tmp_path)
+    async with connect_writes(server(bench), "memory", "legacy") as client:
+        exported, _ = await call(client, "dns_export_zone", {"zone": ZONE})
+        lines = [f"h{i} 300 IN A 198.51.100.{i % 250 + 1}" for i in range(MANY + 1)]
+        for delete_missing in (False, True):
+            result = await client.call_tool("dns_apply_changes", {
+                "zone": ZONE, "zone_file": exported["text"] + "\n".join(lines) + "\n",
+                "delete_missing": delete_missing})
+            assert result.is_error
+            error = structured(result)
+            assert error["error"] == "invalid_argument", error
+            assert [d["attribute"] for d in error["details"]] == ["zone_file"]
+            assert f"at most {MANY} per plan" in error["description"]
+            assert "delete_missing false" in error["next_step"]
+            assert ("delete_missing true" in error["next_step"]) is delete_missing
+
+
+def test_the_duration_is_told_past_30_seconds() -> None:
+    from infomaniak_mcp.server.outcome import estimated_duration
+
+    assert estimated_duration(30, 60) is None
+    assert estimated_duration(45, 60) == "about 45 s at 60 requests/min"
+    assert estimated_duration(450, 60) == "about 8 min at 60 requests/min"

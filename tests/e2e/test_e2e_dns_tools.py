@@ -87,7 +87,7 @@ async def test_export_small_zone_inline_and_big_zone_as_resource(bench: WriteBen
     assert big["uri"] == "infomaniak://dns/zones/alpage-cloud.com/zonefile"
     assert big["records"] == 121
     assert len(big["text"].splitlines()) == 40
-    assert [t.uri_template for t in templates] == ["infomaniak://dns/zones/{zone}/zonefile"]
+    assert [t.uri_template for t in templates] == ["infomaniak://dns/zones/{zone}/zonefile", "infomaniak://plans/{plan_id}"]
     whole = read.contents[0].text  # type: ignore[union-attr]
     assert whole.count("\n") == big["lines"]
     assert len(parse_zone_file(whole, "alpage-cloud.com").records) == 119

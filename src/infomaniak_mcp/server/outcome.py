@@ -83,11 +83,15 @@ class WriteOutcome(ToolOutput):
         report: ApplyReport | None = None,
         history_id: str | None = None,
         plan_uri: str | None = None,
+        duration: str | None = None,
     ) -> WriteOutcome:
+        shown = plan_outline(plan) if report is not None else shown_plan(plan, plan_uri)
+        if duration and report is None:
+            shown["duration"] = duration
         return cls(
             status=status,
             message=message,
-            plan=plan_outline(plan) if report is not None else shown_plan(plan, plan_uri),
+            plan=shown,
             confirmation_token=token,
             expires_at=expires_at,
             report=compact_report(report) if report is not None else None,
@@ -230,6 +234,18 @@ def shown_plan(plan: Plan, uri: str | None = None) -> dict[str, Any]:
     if uri:
         out["uri"] = uri
     return out
+
+
+LONG_APPLY = 30.0  # seconds: a plan whose steps take longer says so
+
+
+def estimated_duration(requests: int, per_minute: int) -> str | None:
+    """`about 7 min at 60 requests/min` when `requests` at that rate take more than `LONG_APPLY` s."""
+    seconds = requests * 60.0 / max(per_minute, 1)
+    if seconds <= LONG_APPLY:
+        return None
+    amount = f"{round(seconds)} s" if seconds < 90 else f"{round(seconds / 60)} min"
+    return f"about {amount} at {per_minute} requests/min"
 
 
 def compact_report(report: ApplyReport) -> dict[str, Any]:

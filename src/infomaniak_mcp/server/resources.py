@@ -8,7 +8,7 @@ one-line explanation and next step as a tool error; anything else is masked and 
 Besides them, every server has `infomaniak://plans/{plan_id}` (JSON): the whole plan of a large
 write whose `confirmation_required` result shows only its first steps (`server/outcome.py`). The
 plans are kept in memory (`PLANS`: the last `PlanStore.size`, each for `PlanStore.keep` seconds),
-redacted, and readable only by the principal that asked for them.
+redacted, and readable only by the principal that asked for them (not listed on a read-only server).
 """
 
 from __future__ import annotations
@@ -138,7 +138,10 @@ PLANS = PlanStore()
 
 
 def register_plan_resource(server: MCPServer[Any], deps: ServerDeps) -> None:
-    """`infomaniak://plans/{plan_id}`: the whole plan of a large write (module docstring)."""
+    """`infomaniak://plans/{plan_id}`: the whole plan of a large write (module docstring); not on a
+    read-only server (it makes no plans)."""
+    if deps.read_only:
+        return
 
     async def write_plan(plan_id: str, ctx: Context[Any, Any]) -> str:
         text = PLANS.read(plan_id, deps.principal_resolver(ctx))

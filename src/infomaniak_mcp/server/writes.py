@@ -84,6 +84,7 @@ from infomaniak_mcp.server.outcome import (
     TOKEN_PARAM,
     WriteOutcome,
     WriteStatus,
+    estimated_duration,
     what_changed,
 )
 from infomaniak_mcp.server.registry import ToolSpec, load_toolsets_for
@@ -432,8 +433,14 @@ class WriteCall:
                 f"{self.spec.name} again with exactly the same arguments plus confirmation_token, "
                 f"before {expires_at}."
             )
+        # About one request per step (operations that poll make more): told when the call will block long.
+        duration = estimated_duration(len(plan.steps), self.deps.settings.rate_limit_per_minute)
+        if duration:
+            message += f" Applying it takes {duration}: that call returns when every step has run."
         uri = PLANS.put(plan, self.principal) if len(plan.steps) > LARGE_PLAN else None
-        outcome = WriteOutcome.build(status, plan, message, token=token, expires_at=expires_at, plan_uri=uri)
+        outcome = WriteOutcome.build(
+            status, plan, message, token=token, expires_at=expires_at, plan_uri=uri, duration=duration
+        )
         return outcome_result(outcome)
 
     async def unchanged(self, error: InfomaniakError, plan: Plan | None = None, *, since: str = "") -> CallToolResult:

@@ -39,7 +39,7 @@ from infomaniak_mcp.server.registry import ToolOutput, tool
 from infomaniak_mcp.tools.dns_common import Zone, invalid, names_the_zone, other_zones, unknown_zone, zone_arg
 
 MAX_RECORDS = 5000
-MAX_CHANGES = 500
+MAX_CHANGES = 200  # per plan, as the `changes` schema: ~3.5 min at the API's 60 requests/min
 MAX_ZONE_FILE = 1_000_000
 MAX_NOTES = 30  # lines per import note (skipped, adjusted, kept) in the plan's diff
 
@@ -122,11 +122,33 @@ def zone_fingerprint(zone: str, records: Sequence[DnsRecord]) -> str:
     return fingerprint({"zone": zone, "records": sorted((record_value(r) for r in records), key=lambda v: v["id"])})
 
 
-def change_set_plan(zone: str, records: Sequence[DnsRecord], changes: ChangeSet, *, what: str) -> Plan:
+def too_many_changes(count: int, *, from_file: bool, delete_missing: bool) -> InvalidArgumentError:
+    """More changes than one plan takes: how to split them (a zone file: in parts, deletions last)."""
+    if not from_file:
+        return InvalidArgumentError.for_field(
+            "changes", f"{count} changes; at most {MAX_CHANGES} per plan: send them in calls of {MAX_CHANGES} or fewer"
+        )
+    error = InvalidArgumentError.for_field(
+        "zone_file", f"matching this file takes {count} changes; at most {MAX_CHANGES} per plan"
+    )
+    last = (
+        "then import the whole file once more with delete_missing true: only the deletions are left by then"
+        if delete_missing else "then check the zone with dns_list_records"
+    )
+    error.hint = (
+        f"Import the file in parts of at most {MAX_CHANGES} changes with delete_missing false (e.g. one record "
+        f"type, or one subdomain's lines, per part; unchanged lines cost nothing), {last}. Nothing was changed."
+    )
+    return error
+
+
+def change_set_plan(
+    zone: str, records: Sequence[DnsRecord], changes: ChangeSet, *, what: str, from_file: bool = False,
+    delete_missing: bool = False,
+) -> Plan:
     """One plan for a validated change set (deletes → updates → creates), reversible step by step."""
     if len(changes.changes) > MAX_CHANGES:
-        count = len(changes.changes)
-        raise InvalidArgumentError.for_field("changes", f"{count} changes; at most {MAX_CHANGES} per plan: split it")
+        raise too_many_changes(len(changes.changes), from_file=from_file, delete_missing=delete_missing)
     by_id = {r.id: r for r in records}
     steps: list[Step] = []
     diff: list[DiffEntry] = []
@@ -196,7 +218,9 @@ class RecordChange(BaseModel):
 async def dns_apply_changes(
     ctx: ToolContext,
     zone: Zone,
-    changes: Annotated[list[RecordChange] | None, Field(description="Changes, any order.", max_length=200)] = None,
+    changes: Annotated[
+        list[RecordChange] | None, Field(description="Changes, any order.", max_length=MAX_CHANGES)
+    ] = None,
     zone_file: Annotated[str | None, Field(description="Or a zone file to match.", max_length=MAX_ZONE_FILE)] = None,
     delete_missing: Annotated[bool, Field(description="zone_file: delete records it lacks.")] = False,
 ) -> Plan:
@@ -233,7 +257,8 @@ async def dns_apply_changes(
             hint="Nothing to do: the zone is already as asked (dns_list_records shows it); nothing was changed.",
         )
     if parsed is not None:
-        plan = change_set_plan(fqdn, records, change_set, what="Import a zone file")
+        plan = change_set_plan(fqdn, records, change_set, what="Import a zone file", from_file=True,
+                               delete_missing=delete_missing)
         return import_notes(plan, fqdn, parsed, change_set)
     return change_set_plan(fqdn, records, change_set, what=f"Apply {len(change_set.changes)} change(s)")
 
