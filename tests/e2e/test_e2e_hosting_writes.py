@@ -279,10 +279,19 @@ async def test_database_and_user_lifecycle(
         assert new_password != password
         assert hb.state.database_users[WEB]["al7pdg_blog"]["_password_sha256"] == sha(new_password)
         nothing = structured(await client.call_tool("hosting_update_user", {
-            "hosting_id": WEB, "kind": "database_user", "name": "al7pdg_blog",
+            "hosting_id": WEB, "kind": "database_user", "name": "al7pdg_blog", "database": "al7pdg_wp",
+            "rights": "none",
         }))
         assert nothing["status"] == "unchanged"
         assert "al7pdg_blog already has these settings" in nothing["message"]
+        asked_nothing = await client.call_tool("hosting_update_user", {
+            "hosting_id": WEB, "kind": "database_user", "name": "al7pdg_blog",
+        })
+        assert asked_nothing.is_error
+        mistake = structured(asked_nothing)
+        assert mistake["error"] == "invalid_argument", mistake
+        assert [d["attribute"] for d in mistake["details"]] == ["rotate_password", "database", "rights"]
+        assert "no change requested" in mistake["description"]
         deleted = await apply(client, "hosting_delete_resource", {
             "hosting_id": WEB, "kind": "database_user", "name": "al7pdg_blog",
         })

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from infomaniak_mcp.api.errors import InvalidArgumentError
+from infomaniak_mcp.api.errors import ErrorDetail, InvalidArgumentError
 from infomaniak_mcp.api.hosting.models import WebHosting
 from infomaniak_mcp.domain.hosting import HostingNameError as NameRefused
 from infomaniak_mcp.domain.hosting import (
@@ -227,6 +227,8 @@ async def hosting_update_user(
               ftp_user={"connection_type": connection_type})
     if rights is not None and database is None:
         raise InvalidArgumentError.for_field("database", "required with rights (the database the rights apply to)")
+    if not rotate_password and database is None and rights is None and connection_type is None:
+        raise _no_change_requested(kind)
     hosting = await writable_hosting(ctx, hosting_id)
     h, full = hosting.id, _full(hosting, name, kind)
     changes: list[str] = []
@@ -278,6 +280,19 @@ async def hosting_update_user(
         target_name=full if rotate_password else "",
         fingerprint=plan_state(hosting, user=before),
         reversible=not rotate_password,
+    )
+
+
+def _no_change_requested(kind: str) -> InvalidArgumentError:
+    """hosting_update_user called with nothing to do: a mistake (unlike settings already as asked)."""
+    fields = ["rotate_password", "database", "rights"] if kind == "database_user" else ["rotate_password",
+                                                                                         "connection_type"]
+    what = "rotate_password true, or database and rights" if kind == "database_user" else (
+        "rotate_password true, or connection_type")
+    problem = f"no change requested for the {kind.replace('_', ' ')}: give {what}"
+    return InvalidArgumentError(
+        description=problem,
+        details=[ErrorDetail(code="invalid", description=problem, attribute=f) for f in fields],
     )
 
 
