@@ -2,7 +2,7 @@
 
 ```
 infomaniak-mcp [--sandbox] [--transport stdio|http] [--host H] [--port N]
-               [--toolsets a,b|all] [--tools t1,t2] [--exclude-tools t3] [--read-only]
+               [--toolsets a,b|default,c|all] [--tools t1,t2] [--exclude-tools t3] [--read-only]
                [--confirm auto|elicit]
 infomaniak-mcp tools [--all] [--json] [selection options]
 infomaniak-mcp call TOOL [--args JSON] [--sandbox] [selection options]
@@ -88,7 +88,8 @@ def _selection_options() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group("tool selection")
     group.add_argument("--toolsets", action="append", default=argparse.SUPPRESS, metavar="LIST",
-                       help="comma-separated toolsets to enable, or 'all' (default: the default toolsets)")
+                       help="comma-separated toolsets to enable; 'default' is the default selection (combinable: "
+                       "default,audit), 'all' every toolset")
     group.add_argument("--tools", action="append", default=argparse.SUPPRESS, metavar="LIST",
                        help="comma-separated extra tools (alone: only these tools)")
     group.add_argument("--exclude-tools", action="append", default=argparse.SUPPRESS, metavar="LIST",

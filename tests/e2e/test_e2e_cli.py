@@ -72,6 +72,18 @@ class TestTools:
         assert json.loads(before) == json.loads(after)
         assert all(row["read_only"] for row in json.loads(before))
 
+    def test_default_names_the_default_selection(self, capsys: pytest.CaptureFixture[str]) -> None:
+        _, plain, _ = run(capsys, "tools", "--json")
+        code, named, _ = run(capsys, "tools", "--json", "--toolsets", "default")
+        _, combined, _ = run(capsys, "tools", "--json", "--toolsets", "default,fake", "--read-only")
+        _, fake_only, _ = run(capsys, "tools", "--json", "--toolsets", "fake")
+        assert code == 0
+        assert json.loads(named) == json.loads(plain)
+        assert {r["name"] for r in json.loads(combined)} == {r["name"] for r in json.loads(fake_only)}
+        code, _, err = run(capsys, "tools", "--toolsets", "defaults")
+        assert code == 2
+        assert "valid: all, default, fake" in err
+
     def test_unknown_toolset_exits_2_with_the_valid_names(self, capsys: pytest.CaptureFixture[str]) -> None:
         code, out, err = run(capsys, "tools", "--toolsets", "nope")
         assert code == 2

@@ -113,6 +113,20 @@ async def test_following_the_hint_keeps_every_tool_and_adds_the_hit(
     for selection in selections:
         assert enabled | {wanted} <= selection, (hint, enabled - selection)
     assert "--tools alone" in hint
+    if names is None:  # the default selection: named 'default', not its seven toolsets
+        assert f"--toolsets default --tools {wanted} " in hint
+        assert "account,dns" not in hint
+
+
+async def test_a_read_only_server_needs_the_specialised_tool_s_toolset_too(tmp_path: Path) -> None:
+    engine = SafetyEngine.in_directory(tmp_path / "engine", clock=FakeWallClock())
+    read_only = build_server(Settings(), select_tools(read_only=True), api=None, safety=engine)
+    async with connect(read_only, "memory", "legacy") as client:
+        nodejs = structured(await client.call_tool("tools_search", {"query": "restart the node.js app", "limit": 3}))
+        audit = structured(await client.call_tool("tools_search", {"query": "show the audit log", "limit": 3}))
+    assert "restart it without --read-only and with --toolsets default,hosting." in nodejs["how_to_enable"]
+    assert audit["how_to_enable"].startswith("audit_tail is not enabled. Restart the server with --toolsets "
+                                             "default,audit (the default selection plus the whole audit toolset)")
 
 
 async def test_the_api_sentence_only_for_tools_whose_operations_the_api_tools_reach(tmp_path: Path) -> None:

@@ -355,6 +355,10 @@ def _entries(names: Iterable[str]) -> list[_Entry]:
     return out
 
 
+DEFAULT_SELECTION = "default"
+"""`--toolsets default`: what no `--toolsets` gives (the core tools of the default toolsets)."""
+
+
 def _split(values: Sequence[str] | None) -> list[str]:
     out: list[str] = []
     for value in values or ():
@@ -372,6 +376,8 @@ def select_tools(
     """Resolve the CLI selection into the tools to expose.
 
     - no `--toolsets` and no `--tools`: the core tools of the default toolsets;
+    - `--toolsets default`: the same, combinable (`default,audit`: plus the whole audit toolset;
+      `default,hosting`: the whole hosting toolset, its specialised tools too);
     - `--toolsets all`: every toolset;
     - `--tools a,b`: those tools in addition to the chosen toolsets (alone: only them);
     - `--exclude-tools`: removed last; `--read-only`: write tools dropped.
@@ -381,20 +387,26 @@ def select_tools(
     requested = _split(toolset_names)
     extra_tools = _split(tool_names)
     excluded = set(_split(exclude_tools))
-    if requested == ["all"]:
+    defaults = [n for n, info in catalog.items() if info.default]
+    core_only: set[str] = set()  # toolsets chosen as part of the default selection: their core tools only
+    if "all" in requested:
         chosen = list(catalog)
     elif requested:
-        unknown = [n for n in requested if n not in catalog]
+        unknown = [n for n in requested if n not in catalog and n != DEFAULT_SELECTION]
         if unknown:
-            raise RegistryError(f"unknown toolset(s) {', '.join(unknown)}; valid: all, {', '.join(catalog)}")
-        chosen = list(dict.fromkeys(requested))
+            raise RegistryError(
+                f"unknown toolset(s) {', '.join(unknown)}; valid: all, {DEFAULT_SELECTION}, {', '.join(catalog)}"
+            )
+        named = [n for n in requested if n != DEFAULT_SELECTION]
+        chosen = list(dict.fromkeys([*(defaults if DEFAULT_SELECTION in requested else []), *named]))
+        core_only = set(chosen) - set(named)
     elif extra_tools:
         chosen = []
     else:
-        chosen = [n for n, info in catalog.items() if info.default]
-    defaults_only = not requested and not extra_tools
+        chosen = defaults
+        core_only = set(defaults)
 
-    specs = {e.name: e for e in _entries(chosen) if e.core or not defaults_only}
+    specs = {e.name: e for e in _entries(chosen) if e.core or e.toolset not in core_only}
     if extra_tools or excluded:
         everything = {e.name: e for e in _entries(catalog)}
         unknown = [n for n in [*extra_tools, *excluded] if n not in everything]

@@ -15,7 +15,15 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from infomaniak_mcp.server.context import ToolContext
-from infomaniak_mcp.server.registry import ToolOutput, ToolSpec, all_specs, tool, toolsets
+from infomaniak_mcp.server.registry import (
+    DEFAULT_SELECTION,
+    ToolOutput,
+    ToolSpec,
+    all_specs,
+    select_tools,
+    tool,
+    toolsets,
+)
 from infomaniak_mcp.spec.search import Bm25, query_terms, tokens
 
 SUMMARY_CHARS = 220
@@ -65,26 +73,47 @@ def current_toolsets(enabled: frozenset[str]) -> list[str]:
     return [name for name, info in catalog.items() if (name in used if used else info.default)]
 
 
+def current_selection(enabled: frozenset[str], *, read_only: bool = False) -> list[str]:
+    """The shortest `--toolsets` words that give at least this server's tools: `default` (the
+    default selection) plus the toolsets of the tools it has beyond it, when it has all of the
+    default selection; else its toolsets by name."""
+    current = current_toolsets(enabled)
+    base = set(select_tools([DEFAULT_SELECTION], read_only=read_only).names)
+    if not base <= enabled:
+        return current
+    owner = {spec.name: spec.toolset for spec in all_specs(None)}
+    beyond = {owner[name] for name in enabled - base if name in owner}
+    return [DEFAULT_SELECTION, *(name for name in current if name in beyond)]
+
+
 def enable_hint(enabled: frozenset[str], wanted: list[ToolSpec], *, reach: bool = True, read_only: bool = False) -> str:
     """How to restart this server with `wanted` added, keeping every tool it has now.
 
-    `--toolsets` lists the current toolsets plus the wanted ones; `--tools` names tools on top of
-    `--toolsets` (alone it selects only the tools named, which would drop everything else).
-    `read_only` (the server runs with --read-only): a wanted write tool needs a restart without
-    --read-only, and only the GET operations are offered through api_call meanwhile.
+    `--toolsets` lists the current toolsets (`default` for the default selection) plus the wanted
+    ones; `--tools` names tools on top of `--toolsets` (alone it selects only the tools named, which
+    would drop everything else). `read_only` (the server runs with --read-only): a wanted write tool
+    needs a restart without --read-only, and only the GET operations are offered through api_call
+    meanwhile.
     """
-    current = current_toolsets(enabled)
+    current = current_selection(enabled, read_only=read_only)
     sets = list(dict.fromkeys(spec.toolset for spec in wanted))
     names = ",".join(spec.name for spec in wanted)
     added = [name for name in sets if name not in current]
-    why = f"this server's toolsets plus {', '.join(added)}" if added else "whole toolsets; the default lists fewer"
+    if current[:1] == [DEFAULT_SELECTION]:
+        why = "the default selection" + (f" plus the whole {', '.join(added)} toolset{'s' if len(added) > 1 else ''}"
+                                         if added else "")
+    elif added:
+        why = f"this server's toolsets plus {', '.join(added)}"
+    else:
+        why = "whole toolsets; the default lists fewer"
     everything = ",".join(dict.fromkeys([*current, *sets]))
+    kept = set(select_tools([",".join(current)]).names)
     writes = [spec.name for spec in wanted if not spec.read_only]
     if read_only and writes:
         hint = (
             f"{', '.join(writes)} change{'s' if len(writes) == 1 else ''} the account and this server runs with "
             "--read-only, which hides every write tool: restart it without --read-only"
-            + (f" and with --toolsets {everything}." if added else ".")
+            + ("." if all(spec.name in kept for spec in wanted) else f" and with --toolsets {everything}.")
         )
     else:
         hint = (
