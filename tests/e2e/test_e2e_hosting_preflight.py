@@ -105,13 +105,18 @@ async def test_update_user_refuses_arguments_it_would_ignore(
 
 
 async def test_nothing_to_change_hint_is_not_redacted(hb: HostingBench) -> None:
+    user = {"hosting_id": WEB, "kind": "database_user", "name": "al7pdg_ro"}
     async with connect_writes(hb.server(), "memory", "legacy") as client:
-        result = await client.call_tool("hosting_update_user", {"hosting_id": WEB, "kind": "database_user",
-                                                                 "name": "al7pdg_ro"})
+        result = await client.call_tool("hosting_update_user", {**user, "database": "al7pdg_wp", "rights": "read"})
+        asked_nothing = await client.call_tool("hosting_update_user", user)
     assert not result.is_error
     out = structured(result)
-    assert out["status"] == "unchanged"
+    assert out["status"] == "unchanged"  # the settings already are as asked
     assert out["message"].endswith(" Give rotate_password: true, database and rights, or connection_type.")
+    assert asked_nothing.is_error  # no change asked at all: a mistake, whose text is not redacted either
+    mistake = structured(asked_nothing)
+    assert mistake["error"] == "invalid_argument"
+    assert "give rotate_password true, or database and rights" in mistake["description"]
 
 
 async def test_list_databases_of_an_unknown_name_says_what_exists(hb: HostingBench) -> None:
