@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.abc
 import httpx2
 import pytest
 from e2e_support import text_of
@@ -144,3 +145,37 @@ class _Unreachable(httpx2.AsyncBaseTransport):
             if self.reads > 1:  # the first GET is the confirmation's rebuild of the plan
                 raise httpx2.ConnectError("unreachable", request=request)
         return await self.inner.handle_async_request(request)
+
+
+class LandsLater(httpx2.AsyncBaseTransport):
+    """The first matching request reaches the sandbox only `delay` s after it was sent (after our timeout)."""
+
+    def __init__(self, inner: httpx2.AsyncBaseTransport, tg: anyio.abc.TaskGroup, method: str, delay: float) -> None:
+        self.inner, self.tg, self.method, self.delay, self.shots = inner, tg, method, delay, 1
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        if self.shots and request.method == self.method:
+            self.shots -= 1
+            await request.aread()
+
+            async def later() -> None:
+                await anyio.sleep(self.delay)
+                await self.inner.handle_async_request(request)
+
+            self.tg.start_soon(later)
+            await anyio.sleep(30)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_create_landing_after_the_first_re_read_is_found_by_the_second(tmp_path: Path) -> None:
+    bench = WriteBench(tmp_path)
+    arguments = {"zone": ZONE, "changes": [{"action": "create", "name": "late1", "type": "A", "target": "203.0.113.9"}]}
+    async with anyio.create_task_group() as tg:
+        slow = LandsLater(bench.transport, tg, "POST", delay=TIMEOUT * 1.5)
+        async with connect_writes(server(bench, slow), "memory", "legacy") as client:
+            planned = await call(client, "dns_apply_changes", arguments)
+            outcome = await call(client, "dns_apply_changes", {**arguments, "confirmation_token":
+                                                                planned["confirmation_token"]})
+    assert outcome["status"] == "applied", outcome
+    assert ("late1", "A", "203.0.113.9", 3600) in zone_view(bench)
+    assert outcome["history_id"]

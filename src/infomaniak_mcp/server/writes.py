@@ -57,6 +57,7 @@ from infomaniak_mcp.config import TOKEN_HELP
 from infomaniak_mcp.safety.audit import AuditError, Phase
 from infomaniak_mcp.safety.executor import (
     CHECKED_NOT_APPLIED,
+    NOT_APPLIED,
     ApplyReport,
     ReconcileResult,
     StepResult,
@@ -98,6 +99,7 @@ CTX_PARAM = "ctx"
 _DIFF_LINES = 20
 AUDIT_WARNING = " Warning: the audit log could not be written; tell the server operator."
 _VALUE_CHARS = 200
+_SETTLE_MAX = 10.0  # seconds: a step found not applied after a timeout is re-read once more after this
 
 
 class ConfirmForm(BaseModel):
@@ -548,7 +550,13 @@ class WriteCall:
 
         async def reconcile(step: Step) -> ReconcileResult:
             reconciler = get_reconciler(step.operation)
-            return None if reconciler is None else await reconciler(op_ctx, step)
+            if reconciler is None:
+                return None
+            found = await reconciler(op_ctx, step)
+            if found is NOT_APPLIED:  # a request slower than our timeout may still be running: look again
+                await engine.poll_sleep(min(self.deps.settings.request_timeout, _SETTLE_MAX))
+                found = await reconciler(op_ctx, step)
+            return found
 
         try:
             report = await apply_plan(
