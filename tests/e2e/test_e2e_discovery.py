@@ -156,3 +156,78 @@ async def test_covering_tools_say_whether_they_are_enabled(tmp_path: Path) -> No
     assert "dns_create_record" in records["hits"][0]["covered_by"]  # enabled: preferred as before
     assert "domain_set_delegation" not in (described.get("covered_by") or [])
     assert "--toolsets" in described["description"]["curated_not_enabled"]
+
+
+# Intents a model asks tools_search from the default selection: the tool(s) that must come first.
+INTENTS = [
+    ("who changed DNS yesterday", {"audit_search", "audit_tail", "history_list"}, 1),
+    ("who changed DNS yesterday", {"audit_search"}, 2),
+    ("what did I change", {"history_list"}, 1),
+    ("what did I change", {"audit_tail", "audit_search"}, 3),
+    ("show the audit log", {"audit_tail", "audit_search"}, 1),
+    ("undo last change", {"history_undo"}, 1),
+    ("revert my last write", {"history_undo"}, 1),
+    ("check which certificates expire", {"hosting_audit_hostings"}, 1),
+    ("which SSL certificates are expiring", {"hosting_audit_hostings"}, 1),
+    ("vérifier les certificats SSL", {"hosting_audit_hostings"}, 2),
+    ("is my SPF ok", {"dns_audit_zones"}, 1),
+    ("export my zone", {"dns_export_zone"}, 1),
+    ("set nameservers", {"domain_set_delegation"}, 1),
+    ("enable DNSSEC", {"domain_set_delegation"}, 1),
+    ("start node app", {"hosting_apply_nodejs_action"}, 1),
+    ("restart my website", {"hosting_apply_nodejs_action"}, 1),
+    ("renew my domain", {"domain_list_domains"}, 1),
+    ("add MX record for mail", {"dns_create_record"}, 1),
+    ("create a dns record", {"dns_create_record"}, 1),
+]
+
+
+@pytest.mark.parametrize(("query", "wanted", "within"), INTENTS, ids=[f"{q}-top{k}" for q, _, k in INTENTS])
+async def test_intents_find_their_tool_first(tmp_path: Path, query: str, wanted: set[str], within: int) -> None:
+    async with connect(server(tmp_path), "memory", "legacy") as client:
+        found = structured(await client.call_tool("tools_search", {"query": query}))
+    names = [hit["name"] for hit in found["hits"]]
+    assert wanted & set(names[:within]), names
+    assert "tools_search" not in names  # never itself
+
+
+@pytest.mark.parametrize(
+    ("query", "operation", "runner"),
+    [
+        ("list mailboxes", "GET /1/mail_hostings/{mail_hosting_id}/mailboxes", "api_call runs it"),
+        ("create a kDrive share link", "POST /2/drive/{drive_id}/files/{file_id}/link", "api_call_write runs it"),
+        ("delete old backups", "DELETE /1/swiss_backups/", "api_call_write runs it"),
+    ],
+)
+async def test_no_curated_fit_names_the_api_operation(tmp_path: Path, query: str, operation: str, runner: str) -> None:
+    async with connect(server(tmp_path), "memory", "legacy") as client:
+        result = await client.call_tool("tools_search", {"query": query})
+    found = structured(result)
+    assert found["hits"] == []  # no unrelated curated tool, no 'every hit is already in your tool list'
+    assert found["how_to_enable"].startswith("No curated tool fits. The public API has it: " + operation)
+    assert f"api_search_operations '{query}'" in found["how_to_enable"]
+    assert runner in found["how_to_enable"]
+    assert text_of(result) == found["how_to_enable"]
+
+
+async def test_a_question_gets_the_enable_hint_of_a_read_tool(tmp_path: Path) -> None:
+    async with connect(server(tmp_path), "memory", "legacy") as client:
+        certificates = structured(await client.call_tool("tools_search", {"query": "check which certificates expire"}))
+        who = structured(await client.call_tool("tools_search", {"query": "who changed DNS yesterday"}))
+        undo = structured(await client.call_tool("tools_search", {"query": "undo last change"}))
+    assert certificates["how_to_enable"].startswith("hosting_audit_hostings is not enabled.")  # not the write
+    assert "hosting_list_sites" in certificates["how_to_enable"]  # listed read tools that help meanwhile
+    assert "hosting_list_sites" in [hit["name"] for hit in certificates["hits"]]
+    assert who["how_to_enable"].startswith(("audit_tail is not enabled.", "audit_search is not enabled."))
+    assert "--toolsets default,audit " in who["how_to_enable"]
+    assert undo["how_to_enable"] == "The best fit, history_undo, is already in your tool list."
+
+
+async def test_a_change_no_tool_makes_says_what_the_api_lacks(tmp_path: Path) -> None:
+    async with connect(server(tmp_path), "memory", "legacy") as client:
+        renew = structured(await client.call_tool("tools_search", {"query": "renew my domain"}))
+        vps = structured(await client.call_tool("tools_search", {"query": "restart a VPS"}))
+    assert [hit["name"] for hit in renew["hits"]] == ["domain_list_domains"]  # no delegation write
+    assert "No curated tool makes this change" in renew["how_to_enable"]
+    assert "renewals and transfers are not in the bundled spec" in renew["how_to_enable"]
+    assert "VPS / Cloud servers are not in the public API" in vps["how_to_enable"]

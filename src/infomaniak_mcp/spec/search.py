@@ -91,6 +91,9 @@ GAPS = (
      "cover it (their writes go through the Manager session)."),
 )
 """What the public spec lacks (facts file), named when a search for it finds nothing strong."""
+CURATED_GAPS = frozenset({"certificate", "hosting"})
+"""Gaps triggered by these words are filled by curated tools (certificates, web hosting): not gaps for
+`tools_search`."""
 OTHER_PRODUCT_FACTOR = 0.35
 COVERAGE_FLOOR = 0.4
 """A hit matching a share c of the query's content words scores × (floor + (1 - floor) × c)."""
@@ -165,16 +168,22 @@ def read_phrases(query: str) -> str:
     return text.strip()
 
 
+def words_of(text: str) -> list[str]:
+    """The lower-cased words of `text`, as written (no stemming, nothing left out)."""
+    return _WORD_RE.findall(text.lower())
+
+
 def content_words(query: str) -> list[str]:
     """The query's words that name things (not stop words, generic verbs or numbers)."""
     words = _WORD_RE.findall(_CAMEL_RE.sub(" ", read_phrases(query)).lower())
     return [w for w in words if w not in STOPWORDS and w not in GENERIC_WORDS and not w.isdigit()]
 
 
-def known_gaps(query: str) -> list[str]:
-    """Notes on what the public spec lacks that this query asks about."""
+def known_gaps(query: str, *, uncurated: bool = False) -> list[str]:
+    """Notes on what the public spec lacks that this query asks about (`uncurated`: only what no
+    curated tool does either)."""
     words = set(_WORD_RE.findall(query.lower()))
-    return [note for triggers, note in GAPS if words & triggers]
+    return [note for triggers, note in GAPS if words & triggers and not (uncurated and triggers & CURATED_GAPS)]
 
 
 def weak(hits: list[SearchHit]) -> bool:

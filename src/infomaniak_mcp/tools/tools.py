@@ -2,14 +2,19 @@
 
 The default set stays small (`tools/__init__.py` marks the default toolsets); `tools_search`
 loads every toolset's declarations (`registry.all_specs(None)`: importing a toolset module only
-registers its tools) and ranks them with the same BM25 and word rules as the API operation search
-(`spec/search.py`) over the tool name, title and description, plus its toolset's title and
-description. Each hit says its toolset and whether that toolset is on by default; the answer
-says how to enable one (`--toolsets`, `--tools`).
+registers its tools) and ranks them (`rank_tools`) with the same BM25 and word rules as the API
+operation search (`spec/search.py`) over the tool name, title and description, plus its toolset's
+title and description, and the words people use for what the tools say (`TOOL_SYNONYMS`: "who
+changed… yesterday" → the audit log, "undo" → history, "expire" → certificates and audits). A hit
+must match enough of the query's content words; a question favours read tools, a write verb write
+tools. The answer says how to enable the best hit of the kind asked (`--toolsets default,…`,
+`--tools`), or, when no curated tool fits, the documented API operation that does (the API search,
+run here) and what the public API lacks. tools_search never lists itself.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,11 +25,26 @@ from infomaniak_mcp.server.registry import (
     ToolOutput,
     ToolSpec,
     all_specs,
+    get_spec,
     select_tools,
     tool,
     toolsets,
 )
-from infomaniak_mcp.spec.search import Bm25, query_terms, tokens
+from infomaniak_mcp.spec.search import (
+    GENERIC_WEIGHT,
+    GENERIC_WORDS,
+    SYNONYMS,
+    Bm25,
+    content_words,
+    known_gaps,
+    query_terms,
+    read_phrases,
+    search_operations,
+    stem,
+    tokens,
+    weak,
+    words_of,
+)
 
 SUMMARY_CHARS = 220
 
@@ -45,7 +65,7 @@ class ToolHits(ToolOutput):
 
     def to_text(self) -> str:
         if not self.hits:
-            return "No tool matches. " + self.how_to_enable
+            return self.how_to_enable
         lines = [f"{len(self.hits)} tool(s):"]
         for hit in self.hits:
             kind = "read" if hit.read_only else "write"
@@ -131,18 +151,100 @@ def enable_hint(enabled: frozenset[str], wanted: list[ToolSpec], *, reach: bool 
     return hint
 
 
+TOOL_SYNONYMS = {
+    # questions about past changes: the audit log and the write history
+    "who": "log", "yesterday": "log history newest", "today": "log history newest", "week": "log history newest",
+    "when": "log history", "did": "history applied", "happen": "log history", "log": "audit",
+    "trail": "audit log", "undo": "history revert", "revert": "history undo", "rollback": "history undo",
+    "restor": "history undo",
+    # expiry and certificates
+    "expir": "expiry expiring certificate audit", "expiry": "expiring certificate audit", "renew": "expiry",
+    "renewal": "expiry", "certificat": "ssl https", "ssl": "certificate https", "https": "certificate ssl",
+    "tls": "certificate ssl", "letsencrypt": "certificate ssl",
+    # other words people use for what the tools say
+    "check": "audit verify", "verify": "audit check", "health": "audit", "problem": "audit", "issue": "audit",
+    "app": "nodejs node", "node": "nodejs", "nameserver": "delegation", "mail": "mx", "email": "mx",
+    **dict.fromkeys(("mx", "txt", "cname", "aaaa", "srv", "caa", "ns", "ptr"), "record dns"),
+}
+"""Stem of a query word → words the tools use for it (weight `TOOL_SYNONYM_WEIGHT`, and they count as
+matching the word): on top of the API search's synonyms (`spec.search.SYNONYMS`)."""
+TOOL_SYNONYM_WEIGHT = 0.7
+FILLER = frozenset({"enable", "disable", "old", "last", "latest", "ok", "okay", "fine", "correctly", "properly",
+                    "work", "working", "please", "help", "everything", "thing", "things", "stuff", "currently"})
+"""Words that never make a tool relevant on their own (besides the API search's generic verbs)."""
+QUESTION_WORDS = frozenset({"who", "what", "which", "when", "where", "why", "how", "is", "are", "does", "do", "did",
+                            "has", "have", "can", "any", "check", "show", "list", "find", "verify", "get", "view",
+                            "see", "audit", "read", "tell", "whats"})
+WRITE_WORDS = frozenset({"create", "add", "delete", "remove", "set", "enable", "disable", "start", "stop", "restart",
+                         "build", "renew", "install", "request", "rotate", "change", "update", "edit", "undo",
+                         "revert", "rename", "make", "provision", "move", "transfer", "order", "buy", "register",
+                         "cancel", "import", "apply", "reset", "switch", "deploy", "fix", "put", "rollback"})
+INTENT_FACTOR = 1.5
+"""A question ranks read tools × this; a change (a write verb) ranks write tools × this."""
+COVERAGE_FLOOR = 0.4
+MIN_COVERAGE = 0.5
+"""A hit must match at least this share of the query's content words (itself or a synonym)..."""
+COVERAGE_SLACK = 0.34
+"""... and no more than this share fewer than the best hit does."""
+
+
+def intent(query: str) -> str | None:
+    """"question" (asks about the state: read tools), "change" (a write verb), or None."""
+    words = words_of(query)
+    if not words:
+        return None
+    if words[0] in QUESTION_WORDS or query.rstrip().endswith("?"):
+        return "question"
+    return "change" if any(w in WRITE_WORDS for w in words) else None
+
+
+def _alternatives(word: str) -> set[str]:
+    """The stems that count as matching a query word: itself and its synonyms (the tools' own, else
+    the API search's)."""
+    extra = TOOL_SYNONYMS.get(stem(word)) or SYNONYMS.get(word, "")
+    return {stem(word), *tokens(extra)}
+
+
 def rank_tools(query: str, limit: int) -> list[tuple[ToolSpec, float]]:
-    """Every declared tool of every toolset, best match first."""
+    """The declared tools of every toolset that fit `query`, best first (tools_search itself never).
+
+    BM25 over each tool's name, title, description and toolset, with the API search's word rules
+    plus `TOOL_SYNONYMS`. A hit must match enough of the query's content words (generic verbs and
+    `FILLER` aside: `MIN_COVERAGE`, `COVERAGE_SLACK`) and scores by the share it matches; the
+    query's `intent` favours read or write tools. An empty list: no curated tool fits.
+    """
     catalog = toolsets()
-    specs = sorted(all_specs(None), key=lambda s: s.name)
+    specs = sorted((s for s in all_specs(None) if s.name != "tools_search"), key=lambda s: s.name)
     docs = [
         _document(s, f"{catalog[s.toolset].title} {catalog[s.toolset].description}" if s.toolset in catalog else "")
         for s in specs
     ]
     index = Bm25(docs)
-    terms = query_terms(query)
-    scored = [(spec, index.score(i, terms)) for i, spec in enumerate(specs)]
-    ranked = sorted((x for x in scored if x[1] > 0), key=lambda x: (-x[1], x[0].name))
+    own = [set(tokens(f"{s.name.replace('_', ' ')} {s.title} {s.description}")) for s in specs]
+    query = unicodedata.normalize("NFKD", query).encode("ascii", "ignore").decode()  # vérifier → verifier
+    content = [w for w in content_words(query) if w not in FILLER]
+    terms = query_terms(read_phrases(query))
+    for word in content:
+        for term in tokens(TOOL_SYNONYMS.get(stem(word), "")):
+            terms[term] = max(terms.get(term, 0.0), TOOL_SYNONYM_WEIGHT)
+    if content:
+        minor = {stem(w) for w in words_of(query) if w in GENERIC_WORDS or w in FILLER}
+        minor -= {stem(w) for w in content}
+        terms = {t: (GENERIC_WEIGHT if t in minor else weight) for t, weight in terms.items()}
+    alternatives = [_alternatives(w) for w in content]
+    wanted = intent(query)
+    scored: list[tuple[ToolSpec, float, float]] = []
+    for i, spec in enumerate(specs):
+        # Matched by the tool's own words: its toolset's description would make every tool of it match.
+        coverage = (sum(1 for alts in alternatives if alts & own[i]) / len(alternatives) if alternatives else 1.0)
+        score = index.score(i, terms) * (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * coverage)
+        if (wanted == "question" and spec.read_only) or (wanted == "change" and not spec.read_only):
+            score *= INTENT_FACTOR
+        if score > 0 and coverage >= MIN_COVERAGE:
+            scored.append((spec, score, coverage))
+    best = max((c for _, _, c in scored), default=0.0)
+    ranked = sorted(((s, score) for s, score, c in scored if c >= best - COVERAGE_SLACK),
+                    key=lambda x: (-x[1], x[0].name))
     return ranked[:limit]
 
 
@@ -165,16 +267,53 @@ async def tools_search(
         )
         for spec, _ in ranked
     ]
-    missing = next((spec for spec, _ in ranked if spec.name not in ctx.enabled_tools), None)
-    if not hits:
-        how = (
-            "Try other words, or api_search_operations: it finds every documented API operation, "
-            + ("readable with api_call (this server is read-only)." if ctx.read_only
-               else "callable with api_call / api_call_write.")
-            + " --toolsets all enables every tool."
-        )
-    elif missing is None:
-        how = "Every hit is already in your tool list."
+    return ToolHits(hits=hits, how_to_enable=_advice(ctx, query, [spec for spec, _ in ranked]))
+
+
+def _advice(ctx: ToolContext, query: str, ranked: list[ToolSpec]) -> str:
+    """What to do with the hits: enable the best one of the kind the query asks for (a read tool
+    for a question, a write for a change), unless it is already listed; when no curated tool fits
+    (or none makes the change asked), the API operation to use instead, and what the API lacks."""
+    wanted = intent(query)
+    if not ranked:
+        return "No curated tool fits. " + _api_advice(ctx, query)
+    kind = [spec for spec in ranked if spec.read_only == (wanted == "question")] if wanted else ranked
+    best = (kind or ranked)[0]
+    if best.name in ctx.enabled_tools:
+        how = f"The best fit, {best.name}, is already in your tool list."
     else:
-        how = f"{missing.name} is not enabled. " + enable_hint(ctx.enabled_tools, [missing], read_only=ctx.read_only)
-    return ToolHits(hits=hits, how_to_enable=how)
+        how = f"{best.name} is not enabled. " + enable_hint(ctx.enabled_tools, [best], read_only=ctx.read_only)
+        listed = [spec.name for spec in kind if spec.name in ctx.enabled_tools][:3]
+        if listed:
+            how += f" Listed already, they may help meanwhile: {', '.join(listed)}."
+    if wanted == "change":
+        if not kind:
+            how += " No curated tool makes this change; these only read. " + _api_advice(ctx, query)
+        else:
+            how += "".join(f" {gap}" for gap in known_gaps(query, uncurated=True))
+    return how
+
+
+def _api_advice(ctx: ToolContext, query: str) -> str:
+    """The documented API operation for `query` (the API search, run here), or what the spec lacks."""
+    from infomaniak_mcp.spec.model import load_spec
+
+    words = " ".join(w for w in words_of(query) if w not in FILLER)
+    hits = search_operations(load_spec(), words, limit=1)
+    gaps = known_gaps(query, uncurated=True)
+    if hits and not weak(hits):
+        op = hits[0].operation
+        usable = "api_call" if op.method == "GET" else "api_call_write"
+        if ctx.read_only and op.method != "GET":
+            usable = "nothing here (this server is read-only)"
+        advice = (f"The public API has it: {op.method} {op.path} ({op.summary}); api_search_operations "
+                  f"'{query}' lists it and its neighbours, {usable} runs it.")
+    else:
+        advice = f"Try api_search_operations '{query}'" + (": it finds nothing strong either." if hits or gaps
+                                                          else ", or other words.")
+    advice += "".join(f" {gap}" for gap in gaps)
+    search = get_spec("api_search_operations")
+    if search is not None and search.name not in ctx.enabled_tools:
+        advice += " api_search_operations is not enabled: " + enable_hint(ctx.enabled_tools, [search], reach=False,
+                                                                          read_only=ctx.read_only)
+    return advice

@@ -127,3 +127,11 @@ def test_scopes_by_path_family(method: str, path: str, scope: str | None) -> Non
 def test_scope_labels() -> None:
     assert scope_label("GET", "/1/async/tasks/x") == "any valid token"
     assert scope_label("GET", "/1/newsletters/x").startswith("unknown")
+
+
+def test_gaps_curated_tools_fill_are_left_out_for_tool_search() -> None:
+    assert known_gaps("install a free certificate")
+    assert known_gaps("install a free certificate", uncurated=True) == []
+    assert known_gaps("list ftp users", uncurated=True) == []
+    assert [n for n in known_gaps("renew domain", uncurated=True) if "renewals" in n]
+    assert [n for n in known_gaps("restart a VPS", uncurated=True) if "VPS" in n]
