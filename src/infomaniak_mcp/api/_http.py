@@ -331,10 +331,10 @@ class HttpCore:
         try:
             await self.limiter.acquire(deadline)
         except LimiterDeadline as exc:
-            raise self._deadline_error(f"{exc}; nothing was sent", where) from None
+            raise self._deadline_error(f"{exc}; nothing was sent", where, sent=False) from None
         left = deadline - self._clock()
         if left <= 0:
-            raise self._deadline_error("no time was left to send it", where)
+            raise self._deadline_error("no time was left to send it", where, sent=False)
         limit = min(self.timeout, left)
         auth = self._auth_headers()
         request = self._client.build_request(
@@ -364,9 +364,10 @@ class HttpCore:
             seen.append(f"{method} {request.url.path}")
         return self._interpret(response, method, request.url.path)
 
-    def _deadline_error(self, why: str, where: dict[str, Any]) -> RequestTimeoutError:
+    def _deadline_error(self, why: str, where: dict[str, Any], *, sent: bool = True) -> RequestTimeoutError:
         return RequestTimeoutError(
             code=DEADLINE_CODE,
+            sent=sent,
             description=f"the request's overall deadline of {self.request_deadline:g} s passed: {why}",
             hint=(
                 "The API is busy or rate-limited (queueing, retries and waits all count against the deadline); "

@@ -148,6 +148,8 @@ class TransportError(InfomaniakError):
 @dataclass
 class RequestTimeoutError(TransportError):
     code: str = "timeout"
+    sent: bool = True
+    """Whether the request left: a timeout after sending leaves its effect unknown (it may land late)."""
     default_next_step: ClassVar[str] = (
         "The API did not answer before the deadline; retry later or raise INFOMANIAK_TIMEOUT."
     )

@@ -286,7 +286,6 @@ ReconcileFn = Callable[[Step], Awaitable[ReconcileResult]]
 # (op_ctx, step) -> StepResult (applied, with the resource and after-state), NOT_APPLIED, or None
 Reconciler = Callable[[Any, Step], Awaitable[ReconcileResult]]
 _RECONCILERS: dict[str, tuple[Reconciler, Callable[[Step], str] | None]] = {}
-_NOT_SENT = ("nothing was sent", "no time was left to send it")
 
 
 def register_reconciler(
@@ -317,9 +316,7 @@ def may_have_landed(exc: BaseException) -> bool:
     """Whether a failed step's request may still have changed something: it timed out after being sent."""
     while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
         exc = exc.exceptions[0]
-    if not isinstance(exc, RequestTimeoutError):
-        return False
-    return not any(words in exc.description for words in _NOT_SENT)
+    return isinstance(exc, RequestTimeoutError) and exc.sent
 
 
 async def _reconcile(reconcile: ReconcileFn | None, step: Step) -> ReconcileResult:

@@ -46,6 +46,7 @@ async def test_limiter_queueing_counts_against_the_deadline(make_http: HarnessFa
     assert "30 s" in error.description
     assert "Retry in a minute" in error.next_step
     assert harness.script.requests == [], "nothing is sent after the deadline"
+    assert error.sent is False  # a write refused here certainly did not happen
     assert clock.now == start, "it gives up at once instead of sleeping towards a wait it cannot finish"
     assert limiter.waiting == 0
     assert limiter.delay() == pytest.approx(60.0), "the refused caller took no grant"
@@ -93,6 +94,7 @@ async def test_an_attempt_only_gets_the_time_left(make_http: HarnessFactory) -> 
     with anyio.fail_after(5), pytest.raises(RequestTimeoutError) as info:
         await harness.http.get("/x")
     assert info.value.code == "request_deadline"
+    assert info.value.sent is True  # sent, no answer: its effect is unknown
     assert len(harness.script.requests) == 1, "the deadline is not retried"
 
 

@@ -26,10 +26,12 @@ PLAN = Plan(summary="two creates", steps=[step("a"), step("b"), step("c")], risk
             fingerprint=fingerprint({}), reversible=True, tool="t")
 
 
-def timeout_on(source: str, description: str = "no complete answer within the 3 s deadline") -> Any:
+def timeout_on(
+    source: str, description: str = "no complete answer within the 3 s deadline", *, sent: bool = True
+) -> Any:
     async def runner(s: Step) -> StepResult:
         if s.params["source"] == source:
-            raise RequestTimeoutError(description=description)
+            raise RequestTimeoutError(description=description, sent=sent)
         return StepResult(resource=f"dns:{ZONE}/records/{s.params['source']}", after={"id": 1})
 
     return runner
@@ -69,7 +71,9 @@ async def test_a_timeout_that_cannot_be_checked_is_unknown_even_first() -> None:
 
 async def test_a_timeout_with_nothing_sent_is_a_plain_failure() -> None:
     sent_nothing = "the request's overall deadline of 10 s passed: waited for the limiter; nothing was sent"
-    report = await apply_plan(PLAN, timeout_on("a", sent_nothing), lock_key=lambda s: None, reconcile=answers(None))
+    report = await apply_plan(
+        PLAN, timeout_on("a", sent_nothing, sent=False), lock_key=lambda s: None, reconcile=answers(None)
+    )
     assert report.status == "failed"
-    assert not may_have_landed(RequestTimeoutError(description=sent_nothing))
+    assert not may_have_landed(RequestTimeoutError(description=sent_nothing, sent=False))
     assert may_have_landed(ExceptionGroup("g", [RequestTimeoutError(description="no complete answer")]))
