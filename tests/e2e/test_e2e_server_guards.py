@@ -77,7 +77,7 @@ async def test_a_declared_tool_that_is_not_enabled_says_how_to_enable_it(tmp_pat
     assert "audit" in error["description"]
     assert "--toolsets" in error["next_step"]
     assert "audit" in error["next_step"]
-    assert "dns" in error["next_step"]  # the current selection is kept
+    assert "--toolsets default,audit" in error["next_step"]  # the current (default) selection is kept
 
 
 async def test_a_write_tool_under_read_only_says_the_server_is_read_only(tmp_path: Path) -> None:
