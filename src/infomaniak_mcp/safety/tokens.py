@@ -9,7 +9,9 @@ SHA-256 over tool name, canonical arguments and principal), and tag = HMAC-SHA25
 payload) with a per-installation secret (`load_or_create_secret`). The recognisable prefix lets
 `redact_text` scrub tokens from any log line.
 
-`redeem` checks, in this order, and raises `ConfirmationError(reason)` at the first failure:
+`redeem` checks, in this order, and raises `ConfirmationError(reason)` at the first failure (with the
+pending plan the token names as `plan`, when this process holds one: the refusal's audit shows what
+was tried without rebuilding anything):
 
 | reason | meaning |
 |---|---|
@@ -109,11 +111,16 @@ REASON_MESSAGES: dict[Reason, str] = {
 
 
 class ConfirmationError(Exception):
-    """A confirmation token was refused; `reason` is one of `REASONS`. Nothing was changed."""
+    """A confirmation token was refused; `reason` is one of `REASONS`. Nothing was changed.
 
-    def __init__(self, reason: Reason) -> None:
+    `plan`: the pending plan the token names, when it names one this process still holds (for the
+    refusal's audit entry: what was tried); None for a forged, malformed or unknown token.
+    """
+
+    def __init__(self, reason: Reason, plan: Plan | None = None) -> None:
         self.reason: Reason = reason
         self.message = REASON_MESSAGES[reason]
+        self.plan = plan
         super().__init__(f"{reason}: {self.message}")
 
     def to_dict(self) -> dict[str, str]:
@@ -344,22 +351,23 @@ class ConfirmationTokens:
         token_id = raw_id.hex()
         with self._lock:
             now = self._clock()
+            stored = self._pending.get(token_id)
+            tried = stored.plan if stored is not None else None
             if int(now * 1000) >= exp_ms:
                 self._forget(token_id)
-                raise ConfirmationError("expired")
+                raise ConfirmationError("expired", tried)
             if token_id in self._used:
                 raise ConfirmationError("already_used")
-            stored = self._pending.get(token_id)
             if stored is None:
                 raise ConfirmationError("unknown")
             if not _same(stored.principal, principal):
-                raise ConfirmationError("foreign_principal")
+                raise ConfirmationError("foreign_principal", tried)
             if not _same(stored.tool, tool):
-                raise ConfirmationError("tool_mismatch")
+                raise ConfirmationError("tool_mismatch", tried)
             if not _same(stored.arguments_digest, arguments_digest(arguments)):
-                raise ConfirmationError("arguments_mismatch")
+                raise ConfirmationError("arguments_mismatch", tried)
             if not hmac.compare_digest(binding, binding_digest(tool, arguments, principal)):
-                raise ConfirmationError("arguments_mismatch")
+                raise ConfirmationError("arguments_mismatch", tried)
             self._used[token_id] = exp_ms
             self._forget(token_id)
             self._persist_used(token_id, exp_ms, now)

@@ -413,7 +413,9 @@ class WriteCall:
             return await self.issue(plan, "confirmation_required")
         except ConfirmationError as refused:
             error = ConfirmationRefusedError(description=refused.message, reason=refused.reason)
-            tried = plan or getattr(refused, "plan", None) or await self.described_attempt()
+            # What was tried: the pending plan the token names (if any), else the arguments alone. Never
+            # rebuilt here: a refusal must cost no API request (bad tokens would burn the shared rate limit).
+            tried = plan or refused.plan
             note = await self.audit_quietly("rejected", f"token_{refused.reason}", tried, error=error.to_dict())
             return with_note(error_result(error), note)
         except AuditError as exc:
@@ -424,15 +426,6 @@ class WriteCall:
             phase: Phase = "failed" if self.attempted else "rejected"
             note = await self.audit_quietly(phase, failure.code, plan, error=failure.error)
             return with_note(failure.result, note)
-
-    async def described_attempt(self) -> Plan | None:
-        """What a refused confirmation tried, for its audit entry: the plan of these arguments now (the body
-        only reads); None when it cannot be built. Nothing is issued or applied."""
-        try:
-            return await build_plan(self.spec, self.tool_ctx, self.arguments)
-        except Exception as exc:
-            logger.info("the refused %s call could not be described: %s", self.spec.name, type(exc).__name__)
-            return None
 
     async def issue(self, plan: Plan, status: WriteStatus, message: str | None = None) -> CallToolResult:
         """A fresh token for `plan` (status confirmation_required or stale); audited before it is returned."""

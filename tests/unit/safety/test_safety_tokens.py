@@ -138,6 +138,39 @@ def test_foreign_principal_does_not_burn_the_owners_token(tokens: ConfirmationTo
     tokens.redeem(token, TOOL, ARGS, "alice")
 
 
+def _refusal(tokens: ConfirmationTokens, token: str, tool: str = TOOL, args: dict[str, Any] | None = None,
+             principal: str = "alice") -> ConfirmationError:
+    with pytest.raises(ConfirmationError) as info:
+        tokens.redeem(token, tool, ARGS if args is None else args, principal)
+    return info.value
+
+
+def test_a_refusal_names_the_pending_plan_it_tried(tokens: ConfirmationTokens, clock: FakeClock) -> None:
+    """A token naming a plan this process holds carries that plan (for the audit); nothing else does."""
+    plan = make_plan()
+    token, _ = tokens.issue(TOOL, ARGS, "alice", plan)
+    for error in (
+        _refusal(tokens, token, principal="mallory"),
+        _refusal(tokens, token, tool="dns_update_record"),
+        _refusal(tokens, token, args={"zone": "example.ch"}),
+    ):
+        assert error.plan is not None
+        assert error.plan.fingerprint == plan.fingerprint
+        assert error.plan.summary == plan.summary
+    raw = bytearray(_decode(token))
+    raw[-1] ^= 0x01
+    assert _refusal(tokens, _encode(bytes(raw))).plan is None  # forged: nothing is looked up
+    assert _refusal(tokens, "imc_nope").plan is None
+    clock.advance(120)
+    expired = _refusal(tokens, token)
+    assert expired.reason == "expired"
+    assert expired.plan is not None
+    assert _refusal(tokens, token).plan is None  # forgotten once expired
+    unknown, _ = ConfirmationTokens(SECRET, 120, clock).issue(TOOL, ARGS, "alice", plan)
+    assert _refusal(tokens, unknown).reason == "unknown"
+    assert _refusal(tokens, unknown).plan is None
+
+
 def test_token_of_another_tool(tokens: ConfirmationTokens) -> None:
     token, _ = tokens.issue(TOOL, ARGS, "alice", make_plan())
     assert refused(tokens, token, tool="dns_update_record") == "tool_mismatch"
