@@ -25,7 +25,8 @@ Long waits are reported, not silent: `report_waits(reporter)` sets, for the call
 reason)` that the limiter calls before a wait longer than `REPORT_AFTER` seconds (as the head of
 the queue, and once when it joins a queue whose head must wait that long). The server sets one
 per tool call (an MCP progress or log notification); this module knows nothing of MCP. A
-reporter that fails is logged and ignored: it never breaks the request.
+reporter that fails is logged and ignored, and one slower than `REPORT_TIMEOUT` is abandoned: the
+head of the queue reports, so a slow client stream must never stall the limiter shared by everyone.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ WaitReporter = Callable[[float, str], Awaitable[None]]
 REPORT_AFTER = 1.0
 """Waits longer than this (seconds) are reported to the current `WaitReporter`."""
 
+REPORT_TIMEOUT = 0.2
+"""Seconds (event-loop time) a report may take before it is abandoned (the wait goes on regardless)."""
+
 log = logging.getLogger("infomaniak_mcp.api")
 _reporter: ContextVar[WaitReporter | None] = ContextVar("infomaniak_mcp_wait_reporter", default=None)
 
@@ -69,7 +73,10 @@ async def report_wait(seconds: float, reason: str) -> None:
     if reporter is None or seconds <= REPORT_AFTER:
         return
     try:
-        await reporter(seconds, reason)
+        with anyio.move_on_after(REPORT_TIMEOUT) as scope:
+            await reporter(seconds, reason)
+        if scope.cancelled_caught:
+            log.debug("the wait report took longer than %.1f s; abandoned", REPORT_TIMEOUT)
     except Exception as exc:  # a notification that cannot be sent never breaks the request
         log.debug("the wait report could not be delivered: %s", exc)
 

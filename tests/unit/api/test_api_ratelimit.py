@@ -219,3 +219,36 @@ async def test_a_failing_reporter_never_breaks_the_request() -> None:
         await limiter.acquire()
         await limiter.acquire()
     assert clock.now == pytest.approx(60.0)
+
+
+async def test_a_reporter_that_never_returns_does_not_stall_the_shared_limiter() -> None:
+    """The head of the queue reports its wait: a stuck client stream is abandoned after REPORT_TIMEOUT (real
+    time), so the callers queued behind it (other clients of the same token) are granted on schedule."""
+    from infomaniak_mcp.api.ratelimit import REPORT_TIMEOUT, report_waits
+
+    clock = FakeClock(start=0.0)
+    limiter = RateLimiter(1, 60.0, clock=clock, sleep=clock.sleep)
+    grants: list[tuple[str, float]] = []
+    reported = anyio.Event()
+
+    async def stuck(seconds: float, reason: str) -> None:
+        reported.set()
+        await anyio.sleep_forever()
+
+    async def slow_client() -> None:
+        with report_waits(stuck):
+            await limiter.acquire()
+        grants.append(("slow", clock.now))
+
+    async def other_client() -> None:
+        await reported.wait()  # queued behind the head while it reports
+        await limiter.acquire()
+        grants.append(("other", clock.now))
+
+    await limiter.acquire()
+    with anyio.fail_after(REPORT_TIMEOUT * 10):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(slow_client)
+            tg.start_soon(other_client)
+    assert grants == [("slow", pytest.approx(60.0)), ("other", pytest.approx(120.0))]
+    assert limiter.waiting == 0
