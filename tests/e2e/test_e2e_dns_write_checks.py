@@ -6,6 +6,8 @@ change of a change set in one error. Nothing is planned, nothing changes.
 
 from __future__ import annotations
 
+import copy
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,8 @@ import pytest
 from e2e_support import text_of
 from e2e_writes_support import WriteBench, connect_writes, structured
 
+from infomaniak_mcp.config import Secret
+from infomaniak_mcp.sandbox import SANDBOX_TOKEN_DNS_READ
 from infomaniak_mcp.server.registry import select_tools
 
 pytestmark = pytest.mark.anyio
@@ -145,6 +149,36 @@ async def test_a_missing_record_of_a_known_zone_still_says_so(tmp_path: Path) ->
     text = await refused(WriteBench(tmp_path), "dns_delete_record", {"zone": ZONE, "record_id": 1})
     assert f"No record 1 in {ZONE}" in text
     assert "no zone or domain" not in text
+
+
+async def test_a_missing_record_under_a_dns_only_token_is_no_wrong_zone(tmp_path: Path) -> None:
+    """A DNS-read token cannot list the account's domains: no one can say the zone is not there, so the
+    record's own 404 stays (with its hint), and a mistyped zone keeps the API's 404."""
+    bench = WriteBench(tmp_path)
+    bench.settings = replace(bench.settings, api_token=Secret(SANDBOX_TOKEN_DNS_READ))
+    async with connect_writes(bench.server(selection=select_tools(["dns"])), "memory", "legacy") as client:
+        record = await client.call_tool("dns_get_record", {"zone": ZONE, "record_id": 1})
+        typo = await client.call_tool("dns_get_record", {"zone": "alpage-shp.ch", "record_id": SPF_ID})
+    assert record.is_error
+    assert typo.is_error
+    assert f"No record 1 in {ZONE}" in text_of(record)
+    for result in (record, typo):
+        assert "on this account" not in text_of(result)
+
+
+async def test_a_zone_that_is_no_domain_of_the_account_is_not_called_unknown(tmp_path: Path) -> None:
+    """A delegated sub-zone is absent from the domain listing, yet exists: a wrong record id there is
+    a wrong record id."""
+    bench = WriteBench(tmp_path)
+    sub = "shop.alpage-shop.ch"
+    bench.state.zones[sub] = {**copy.deepcopy(bench.state.zones[ZONE]), "id": 999001, "fqdn": sub}
+    bench.state.records[sub] = {}
+    async with connect_writes(bench.server(), "memory", "legacy") as client:
+        for tool in ("dns_get_record", "dns_delete_record"):
+            result = await client.call_tool(tool, {"zone": sub, "record_id": 1})
+            assert result.is_error
+            assert f"No record 1 in {sub}" in text_of(result), tool
+            assert "no zone or domain" not in text_of(result)
 
 
 async def test_a_write_that_changes_nothing_says_so_without_asking_for_a_fix(tmp_path: Path) -> None:

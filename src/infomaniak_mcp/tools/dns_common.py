@@ -3,8 +3,8 @@
 - `Zone`, `Domain`: the annotated string arguments; `zone_arg(value)` normalises one (errors
   name the field).
 - `invalid(problem)`: a `domain.dns_records.RecordProblem` as `InvalidArgumentError`.
-- `account_zones(ctx)`: the account's domain names (one listing call); `other_zones(ctx, zone,
-  names)` fetches them only when a record name could be another domain (`relative_name`).
+- `account_zones(ctx)`: the account's domain names (one listing call; None when unreadable or cut);
+  `other_zones(ctx, zone, names)` fetches them only when a record name could be another domain.
 - `@names_the_zone(field)`: a tool decorator; a 404 no one explained, for a zone that is not on the
   account, becomes `unknown_zone(...)`: names the field, the closest zones, `domain_list_domains`.
 - `dns_servers(ctx)`: which DNS servers live checks ask. Sandbox mode (a local API URL): the
@@ -66,12 +66,15 @@ def zone_arg(value: str, field: str = "zone") -> str:
         raise invalid(problem) from None
 
 
-async def account_zones(ctx: ToolContext) -> list[str]:
-    """The account's domain names (`GET /2/domains/domains`, one listing); [] when it cannot be read."""
+async def account_zones(ctx: ToolContext) -> list[str] | None:
+    """The account's domain names (`GET /2/domains/domains`, one listing); None when the listing cannot
+    be read (no domain scope, deadline, 5xx) or was cut: no one can then say a name is not there."""
     try:
         page = await ctx.api.domain.list_domains_v2(max_items=MAX_ACCOUNT_ZONES)
     except InfomaniakError:
-        return []
+        return None
+    if page.truncated:
+        return None
     return sorted({d.name.lower().rstrip(".") for d in page.items})
 
 
@@ -81,16 +84,31 @@ async def other_zones(ctx: ToolContext, zone: str, names: Iterable[str | None]) 
         value = (name or "").strip().lower()
         return "." in value.strip(".") and not value.endswith(".") and not value.endswith("." + zone)
 
-    return await account_zones(ctx) if any(outside(n) for n in names) else []
+    return (await account_zones(ctx) or []) if any(outside(n) for n in names) else []
+
+
+ZONE_MISSING_CODE = "zone_does_not_exists"  # the API's own word that a zone does not exist
+
+
+async def _zone_missing(ctx: ToolContext, name: str, cause: NotFoundError | None) -> bool:
+    """Whether the API says zone `name` does not exist: the 404's own code, else `GET /2/zones/{zone}/exists`
+    (dns:read). False when it cannot tell (that call fails): the original 404 is then kept."""
+    if cause is not None and cause.code == ZONE_MISSING_CODE:
+        return True
+    try:
+        return not await ctx.api.dns.zone_exists(name)
+    except InfomaniakError:
+        return False
 
 
 async def unknown_zone(ctx: ToolContext, name: str, field: str = "zone", cause: NotFoundError | None = None,
                        zones: Sequence[str] | None = None) -> NotFoundError | None:
     """The error for a zone/domain that is not on the account: the field, the closest names (difflib
-    over one listing of the account's domains) and the tool that lists them. None when the account
-    does have `name` (a 404 is then about something else)."""
+    over one listing of the account's domains) and the tool that lists them. None — the 404 is then
+    about something else, or no one can tell — unless `name` is absent from a complete listing (`zones`,
+    else `account_zones`) AND the API says the zone does not exist (a delegated sub-zone has no domain)."""
     known = await account_zones(ctx) if zones is None else list(zones)
-    if name in known:
+    if known is None or name in known or not await _zone_missing(ctx, name, cause):
         return None
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
     guess = f"; closest: {', '.join(close)}" if close else ""
