@@ -48,6 +48,15 @@ def _leaves(exc: BaseException) -> Iterator[BaseException]:
         yield exc
 
 
+def first_known_error(exc: BaseException) -> InfomaniakError | None:
+    """`exc` itself when it is an `InfomaniakError`, else the first one inside (nested) exception groups.
+
+    Only looks (logs nothing): for a decision taken before the answer is built, which then goes
+    through `known_error` / `failure_result` (they log the group's crashes, once).
+    """
+    return next((leaf for leaf in _leaves(exc) if isinstance(leaf, InfomaniakError)), None)
+
+
 def known_error(exc: BaseException, *, tool: str = "") -> InfomaniakError | None:
     """`exc` itself when it is an `InfomaniakError`, else the first one inside (nested) exception groups.
 
@@ -55,10 +64,9 @@ def known_error(exc: BaseException, *, tool: str = "") -> InfomaniakError | None
     fetch) are logged at error level with their traceback (redacted by the log handler): the
     answer names the known error only, the crash is not lost.
     """
-    leaves = list(_leaves(exc))
-    known = next((leaf for leaf in leaves if isinstance(leaf, InfomaniakError)), None)
+    known = first_known_error(exc)
     if known is not None:
-        for leaf in leaves:
+        for leaf in _leaves(exc):
             if not isinstance(leaf, InfomaniakError):
                 logger.error(
                     "tool %s: an unexpected %s failed beside %s", tool, type(leaf).__name__, known.code, exc_info=leaf

@@ -76,6 +76,7 @@ from infomaniak_mcp.server.errors import (
     ReadOnlyModeError,
     error_result,
     failure_result,
+    first_known_error,
     known_error,
 )
 from infomaniak_mcp.server.outcome import (
@@ -195,10 +196,16 @@ async def build_plan(spec: ToolSpec, tool_ctx: ToolContext, arguments: dict[str,
     return plan if plan.tool == spec.name else plan.model_copy(update={"tool": spec.name})
 
 
-def nothing_to_change(exc: BaseException) -> InfomaniakError | None:
-    """The error by which a tool body said that the state already is as asked, if `exc` is (holds) one."""
-    known = known_error(exc)
-    return known if known is not None and known.code == NOTHING_TO_CHANGE else None
+def nothing_to_change(exc: BaseException, tool: str) -> InfomaniakError | None:
+    """The error by which a tool body said that the state already is as asked, if `exc` is (holds) one.
+
+    Decided without logging; only when it is the answer (`unchanged`) does `known_error` log a crash
+    beside it in a group. Otherwise the caller's `failure_result` logs it: once either way.
+    """
+    first = first_known_error(exc)
+    if first is None or first.code != NOTHING_TO_CHANGE:
+        return None
+    return known_error(exc, tool=tool)
 
 
 def _plain_arguments(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -398,7 +405,7 @@ class WriteCall:
             if token is not None:
                 return await self.with_token(token)
             if attempt.error is not None:
-                if (same := nothing_to_change(attempt.error)) is not None:
+                if (same := nothing_to_change(attempt.error, self.spec.name)) is not None:
                     return await self.unchanged(same)
                 raise attempt.error
             if plan is None:
@@ -571,7 +578,7 @@ class WriteCall:
     async def rebuild_failed(self, plan: Plan, cause: BaseException) -> CallToolResult:
         """The plan could not be rebuilt at confirmation time: nothing was sent; audited as rejected
         (or unchanged: the state moved to what was asked in the meantime)."""
-        if (same := nothing_to_change(cause)) is not None:
+        if (same := nothing_to_change(cause, self.spec.name)) is not None:
             return await self.unchanged(same, plan, since="since the plan, the state became as asked: ")
         # A known error keeps its code and next step (e.g. wait for a busy hosting), told that nothing was sent.
         failure = failure_result(self.spec.name, cause, prefix=STALE_REBUILD_MESSAGE)

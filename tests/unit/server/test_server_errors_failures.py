@@ -73,3 +73,31 @@ def test_the_logged_crash_is_redacted(capsys: pytest.CaptureFixture[str]) -> Non
     assert "KeyError" in err
     assert "Traceback" in err
     assert secret not in err
+
+
+def test_a_write_failure_in_a_group_logs_its_crash_once(caplog: pytest.LogCaptureFixture) -> None:
+    """The write wrapper first asks whether the body said `nothing_to_change`, then answers the failure:
+    the crash beside the known error is logged once, under the tool's name."""
+    from infomaniak_mcp.server.writes import nothing_to_change
+
+    group = ExceptionGroup("fetches", [NotFoundError(description="gone"), KeyError("lost")])
+    with caplog.at_level(logging.ERROR, logger="infomaniak_mcp.server"):
+        assert nothing_to_change(group, "dns_create_record") is None
+        failure_result("dns_create_record", group)
+    crashes = _crash_records(caplog)
+    assert len(crashes) == 1
+    assert "dns_create_record" in crashes[0].getMessage()
+
+
+def test_nothing_to_change_in_a_group_logs_its_crash_once(caplog: pytest.LogCaptureFixture) -> None:
+    from infomaniak_mcp.api.errors import InvalidArgumentError
+    from infomaniak_mcp.server.outcome import NOTHING_TO_CHANGE
+    from infomaniak_mcp.server.writes import nothing_to_change
+
+    same = InvalidArgumentError(description="already as asked", code=NOTHING_TO_CHANGE)
+    group = ExceptionGroup("fetches", [same, KeyError("lost")])
+    with caplog.at_level(logging.ERROR, logger="infomaniak_mcp.server"):
+        assert nothing_to_change(group, "dns_create_record") is same
+    crashes = _crash_records(caplog)
+    assert len(crashes) == 1
+    assert "dns_create_record" in crashes[0].getMessage()
