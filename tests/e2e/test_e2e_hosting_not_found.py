@@ -3,12 +3,15 @@ naming the hosting that has it (site and Node.js app ids) or the tool that lists
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
 import pytest
 from e2e_writes_support import connect_writes
 from test_e2e_hosting_writes import NODE, WEB, HostingBench, refused
+
+from infomaniak_mcp.tools.hosting_common import MAX_LOOKUP_HOSTINGS
 
 pytestmark = pytest.mark.anyio
 
@@ -71,3 +74,19 @@ async def test_unknown_ids_are_errors_on_their_field_with_where_to_find_valid_on
             assert described in error["description"], (tool, args, error)
             assert next_step in error["next_step"], (tool, args, error)
     assert hb.business_dump() == before
+
+
+async def test_a_site_id_with_the_wrong_hosting_is_not_searched_on_many_hostings(tmp_path: Path) -> None:
+    """More other hostings than MAX_LOOKUP_HOSTINGS: no search through their sites (one request each), the hint
+    says they were not searched."""
+    hb = HostingBench(tmp_path)
+    for n in range(MAX_LOOKUP_HOSTINGS):
+        hb.state.hostings[694000 + n] = {**copy.deepcopy(hb.state.hostings[693803]), "id": 694000 + n}
+    async with connect_writes(hb.server(), "memory", "legacy") as client:
+        sites_before = len(hb.exchanges("GET", "/sites"))
+        error = await refused(client, "hosting_get_site", {"hosting_id": NODE, "site_id": 1250801})
+        sites_after = len(hb.exchanges("GET", "/sites"))
+    assert error["description"] == f"site_id: no site 1250801 on hosting {NODE}"
+    assert f"{MAX_LOOKUP_HOSTINGS + 2} other hostings were not searched" in error["next_step"]
+    assert "hosting_list_sites hosting_id=693802" in error["next_step"]
+    assert sites_after - sites_before == 1  # the site's own GET, no listing of other hostings' sites

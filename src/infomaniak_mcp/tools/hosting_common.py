@@ -130,17 +130,23 @@ LOOKUPS = {
     "database_user": ("database user", "hosting_list_databases", "database user names"),
     "ftp_user": ("FTP/SSH user", "hosting_list_ftp_users", "logins"),
 }
-MAX_LOOKUP_HOSTINGS = 20  # hostings searched for a site or app id given with the wrong hosting (error path only)
+# Other hostings searched for a site or app id given with the wrong hosting (error path only): one listing, then
+# one request per hosting. With more, no search at all (the hint says so): a typo costs at most 1 + 1 + 5 requests.
+MAX_LOOKUP_HOSTINGS = 5
 
 
-async def _hosting_of(api: InfomaniakApi, hosting_id: int, what: str, value: Any) -> int | None:
-    """The other hosting of the organisations that has site (`what` = site_id) or Node.js app (app_id) `value`."""
+async def _hosting_of(api: InfomaniakApi, hosting_id: int, what: str, value: Any) -> tuple[int | None, int]:
+    """The other hosting of the organisations that has site (`what` = site_id) or Node.js app (app_id) `value`,
+    and how many other hostings were left unsearched (all of them when they are more than MAX_LOOKUP_HOSTINGS)."""
     hostings = await api.hosting.list_hostings()
-    for other in [h for h in hostings.items if h.id != hosting_id][:MAX_LOOKUP_HOSTINGS]:
+    others = [h for h in hostings.items if h.id != hosting_id]
+    if len(others) > MAX_LOOKUP_HOSTINGS:
+        return None, len(others)
+    for other in others:
         sites = await api.hosting.list_sites(other.id, with_=())
         if any((s.id if what == "site_id" else s.vhost_route_id) == value for s in sites.items):
-            return other.id
-    return None
+            return other.id, 0
+    return None, 0
 
 
 async def not_found_on(
@@ -158,12 +164,17 @@ async def not_found_on(
     what, lister, where = LOOKUPS[kind]
     if kind in ("site_id", "app_id"):
         try:
-            elsewhere = await _hosting_of(api, hosting_id, kind, value)
+            elsewhere, unsearched = await _hosting_of(api, hosting_id, kind, value)
         except InfomaniakError:
-            elsewhere = None
+            elsewhere, unsearched = None, 0
         if elsewhere is not None:
             return unknown(field, f"{what} {value} is on hosting {elsewhere}, not on hosting {hosting_id}",
                            f"Call again with hosting_id={elsewhere}.")
+        if unsearched:
+            return unknown(field, f"no {what} {value} on hosting {hosting_id}",
+                           f"Call {lister} hosting_id={hosting_id} for the valid {where}; your {unsearched} other "
+                           f"hostings were not searched (more than {MAX_LOOKUP_HOSTINGS}): if the {what} is on one, "
+                           "hosting_list_hostings lists them.")
     return unknown(field, f"no {what} {value} on hosting {hosting_id}",
                    f"Call {lister} hosting_id={hosting_id} for the valid {where}.")
 
