@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import anyio
 import httpx2
 import pytest
 from sandbox_support import Harness, bearer, harness
 
+from fake_clock import FakeClock
 from infomaniak_mcp.api._http import ApiHttp
 from infomaniak_mcp.api.errors import (
     ApiError,
@@ -71,18 +71,6 @@ async def test_kchat_429_from_the_window_and_from_a_fault_are_app_errors() -> No
         _app_error(await h.get("/api/v4/users/me"), 503)
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += max(seconds, 0.0)
-        await anyio.lowlevel.checkpoint()
-
-
 @pytest.mark.parametrize(
     ("token", "path", "faults", "expected", "code"),
     [
@@ -96,7 +84,7 @@ class _Clock:
 async def test_our_client_types_kchat_app_errors(
     token: str, path: str, faults: list[FaultRule], expected: type[ApiError], code: str | None
 ) -> None:
-    clock = _Clock()
+    clock = FakeClock()
     http = ApiHttp(
         "http://sandbox.test",
         Secret(token),

@@ -3,11 +3,11 @@ with `retry_after: null`, and our client's header-less back-off against it, on a
 
 from __future__ import annotations
 
-import anyio
 import httpx2
 import pytest
 from sandbox_support import harness
 
+from fake_clock import FakeClock
 from infomaniak_mcp.api._http import ApiHttp
 from infomaniak_mcp.api.core.client import CoreClient
 from infomaniak_mcp.api.errors import RateLimitedError
@@ -17,20 +17,6 @@ from infomaniak_mcp.sandbox import SANDBOX_TOKEN, FaultConfig, FaultRule, Record
 from infomaniak_mcp.sandbox.faults import FaultConfigError, parse_rules
 
 pytestmark = pytest.mark.anyio
-
-
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += max(seconds, 0.0)
-        await anyio.lowlevel.checkpoint()
 
 
 def test_retry_after_null_is_parsed_and_round_trips() -> None:
@@ -55,7 +41,7 @@ async def test_burst_without_retry_after_sends_no_header() -> None:
         assert (await h.get("/1/accounts")).headers["retry-after"] == "7"
 
 
-def _core(count: int | None, clock: _Clock, recorder: list[RecordedExchange]) -> tuple[ApiHttp, CoreClient]:
+def _core(count: int | None, clock: FakeClock, recorder: list[RecordedExchange]) -> tuple[ApiHttp, CoreClient]:
     rule = FaultRule(kind="rate_limit_burst", path="/1/accounts", retry_after=None, count=count)
     app = create_app(faults=FaultConfig([rule]), rate_limit=None, recorder=recorder)
     http = ApiHttp(
@@ -72,7 +58,7 @@ def _core(count: int | None, clock: _Clock, recorder: list[RecordedExchange]) ->
 
 
 async def test_client_backs_off_without_retry_after_then_succeeds() -> None:
-    clock, recorder = _Clock(), []
+    clock, recorder = FakeClock(), []
     http, core = _core(2, clock, recorder)
     async with http:
         start = clock.now
@@ -83,7 +69,7 @@ async def test_client_backs_off_without_retry_after_then_succeeds() -> None:
 
 
 async def test_client_gives_up_typed_after_backing_off() -> None:
-    clock, recorder = _Clock(), []
+    clock, recorder = FakeClock(), []
     http, core = _core(None, clock, recorder)
     async with http:
         start = clock.now

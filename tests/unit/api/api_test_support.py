@@ -14,28 +14,13 @@ import anyio
 import anyio.lowlevel
 import httpx2
 
+from fake_clock import FakeClock
 from infomaniak_mcp.api._http import ApiHttp
 from infomaniak_mcp.config import Secret
 
 TOKEN = "tok-unit-0123456789abcdef"
 BASE_URL = "https://api.test"
 WALL_NOW = 1_767_225_600.0  # 2026-01-01T00:00:00Z
-
-
-class FakeClock:
-    """A monotonic clock whose `sleep` advances time instantly (and yields once)."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += max(seconds, 0.0)
-        await anyio.lowlevel.checkpoint()
 
 
 class ManualClock:
