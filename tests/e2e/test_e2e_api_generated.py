@@ -41,7 +41,9 @@ async def test_api_call_says_when_the_answer_is_example_data(tmp_path: Path) -> 
         stateful = await client.call_tool("api_call", {"path": "/2/zones/alpage-digital.ch/records"})
     assert not generated.is_error
     assert SANDBOX_NOTE in structured(generated)["note"]
-    assert text_of(generated).count(SANDBOX_NOTE) == 1  # the server does not add it twice
+    assert structured(generated)["note"].count(SANDBOX_NOTE) == 1
+    assert text_of(generated).count(SANDBOX_NOTE) == 1  # one mechanism (the server's): said once
+    assert f"Note: {SANDBOX_NOTE} (GET /2/drive/140901/files/3/link)." in text_of(generated)
     assert SANDBOX_NOTE not in text_of(stateful)
     assert SANDBOX_NOTE not in (structured(stateful).get("note") or "")
 

@@ -202,11 +202,22 @@ def wait_reporter(ctx: Context[Any, Any], tool: str, progress: CallProgress) -> 
     return report
 
 
-def with_generated_note(result: Any, generated: list[str]) -> Any:
+def with_generated_note(result: Any, generated: list[str], *, structured_note: bool = False) -> Any:
     """`result` with the sandbox's note when one of its answers was example data generated from the spec
-    (a share link of "url" must not be reported as real), unless the tool already says so."""
+    (a share link of "url" must not be reported as real): the one place that says so, for every tool.
+
+    It is one more text block naming the requests; with `structured_note` (the tool's output model has a
+    `note` field) the structured `note` carries it too, so a client reading only structured content sees it.
+    """
     if not generated or not isinstance(result, CallToolResult):
         return result
+    shown = ", ".join(dict.fromkeys(generated[:3]))
+    result.content.append(TextContent(type="text", text=f"Note: {SANDBOX_NOTE} ({shown})."))
+    data = result.structured_content
+    if structured_note and isinstance(data, dict) and not result.is_error:
+        note = data.get("note")
+        data["note"] = f"{note} {SANDBOX_NOTE}." if isinstance(note, str) and note else f"{SANDBOX_NOTE}."
+    return result
     text = " ".join(getattr(block, "text", "") for block in result.content)
     if SANDBOX_NOTE not in text:
         shown = ", ".join(dict.fromkeys(generated[:3]))
@@ -371,7 +382,7 @@ class InfomaniakServer(MCPServer[ServerState]):
         try:
             with report_waits(wait_reporter(context, name, progress)), watch_generated() as generated:
                 result = await super().call_tool(name, arguments, context)
-            return with_generated_note(result, generated)
+            return with_generated_note(result, generated, structured_note="note" in spec.output_model.model_fields)
         except ToolError as exc:
             if isinstance(exc, UnexpectedToolError):
                 raise

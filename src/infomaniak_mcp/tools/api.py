@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from infomaniak_mcp.api._envelope import ApiResponse, decode_json_body
-from infomaniak_mcp.api._http import SANDBOX_NOTE, ApiHttp, watch_generated
+from infomaniak_mcp.api._http import ApiHttp
 from infomaniak_mcp.api.client import InfomaniakApi
 from infomaniak_mcp.api.errors import ErrorDetail, InfomaniakError, InvalidArgumentError, NotFoundError
 from infomaniak_mcp.config import DEFAULT_API_URL
@@ -477,11 +477,7 @@ async def api_call(
     spec before sending; lists come complete across pages. Changes: api_call_write."""
     spec = load_spec()
     call = prepare(spec, "GET", path, path_params, query, None, team)
-    with watch_generated() as generated:
-        result = await _read(ctx, spec, call, max_items, fields)
-    if generated:  # the sandbox made the answer up from the spec: the model must not report it as real
-        result.note = f"{result.note} {SANDBOX_NOTE}." if result.note else f"{SANDBOX_NOTE}."
-    return result
+    return await _read(ctx, spec, call, max_items, fields)  # a made-up sandbox answer: the server notes it
 
 
 async def _read(
