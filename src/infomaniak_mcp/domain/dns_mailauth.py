@@ -252,6 +252,7 @@ def mail_auth_problems(zone: str, before: Iterable[RecordLike], after: Iterable[
     old = list(before)
     new = list(after)
     old_keys = {_key(r) for r in old}
+    new_keys = {_key(r) for r in new}  # once: `new` may hold a whole zone (5000 records)
     problems: list[RecordProblem] = []
 
     def field_of(record: RecordLike) -> str:
@@ -274,7 +275,7 @@ def mail_auth_problems(zone: str, before: Iterable[RecordLike], after: Iterable[
         if count < 2 or count <= len(same(old)):
             continue
         name = absolute_name(source, zone)
-        existing = [r for r in same(old) if _key(r) in {_key(x) for x in new}]
+        existing = [r for r in same(old) if _key(r) in new_keys]
         ids = ", ".join(f"[{i}]" for r in existing if (i := getattr(r, "id", None)) is not None)
         fix = (f"update the existing record{' ' + ids if ids else ''} instead (merge the mechanisms into it)"
                if existing else "write only one")

@@ -121,3 +121,28 @@ def test_names_of_the_zone_stay_accepted() -> None:
     assert relative_name(f"x.{ZONE}", ZONE, other_zones=["other.ch"]) == "x"
     assert relative_name(f"x.{ZONE}.", ZONE) == "x"
     assert relative_name("x.alpage-labs.dev", ZONE) == "x.alpage-labs.dev"  # not an account domain: relative
+
+
+def test_the_after_state_is_keyed_once_however_many_spf_records_a_name_had(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A whole zone (5000 records) after the write: each record's key is computed a bounded number of times,
+    not once per SPF record the name already had."""
+    import infomaniak_mcp.domain.dns_mailauth as mailauth
+    import infomaniak_mcp.domain.dns_records as records
+
+    calls = 0
+    real = records.canonical_target
+
+    def counted(rtype: str, target: str) -> str:
+        nonlocal calls
+        calls += 1
+        return real(rtype, target)
+
+    monkeypatch.setattr(records, "canonical_target", counted)
+    monkeypatch.setattr(mailauth, "canonical_target", counted, raising=False)
+    spf = [Rec(i, ".", "TXT", f"v=spf1 ip4:192.0.2.{i} -all") for i in range(1, 4)]
+    zone = [Rec(100 + i, f"h{i}", "A", "203.0.113.1") for i in range(5000)]
+    before = [*spf, *zone]
+    after = [*before, Rec(99, ".", "TXT", "v=spf1 a -all")]
+    problems = mail_auth_problems(ZONE, before, after)
+    assert "4 SPF records" in problems[0].problem
+    assert calls <= 2 * (len(before) + len(after))
