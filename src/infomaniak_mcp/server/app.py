@@ -76,7 +76,7 @@ from infomaniak_mcp.server.logs import configure_logging
 from infomaniak_mcp.server.manifest import ResourceEntry, ToolEntry, load_manifest
 from infomaniak_mcp.server.outcome import TOKEN_PARAM
 from infomaniak_mcp.server.registry import Selection, ToolSpec, all_specs, get_spec, resource_specs, toolsets
-from infomaniak_mcp.server.resources import register_lazy_resources, register_resources
+from infomaniak_mcp.server.resources import register_lazy_resources, register_plan_resource, register_resources
 from infomaniak_mcp.server.schemas import compact_output_schema, compact_schema
 from infomaniak_mcp.server.writes import refuse_call, run_write, write_parameters
 
@@ -531,6 +531,7 @@ def build_server(
         for spec in selection.tools:
             server.register_spec(spec)
         register_resources(server, resource_specs(selection.toolsets), deps)
+    register_plan_resource(server, deps)
     return server
 
 

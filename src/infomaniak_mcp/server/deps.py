@@ -10,15 +10,22 @@ from __future__ import annotations
 
 import functools
 import getpass
+import json
+import secrets
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import Context
 
 from infomaniak_mcp.config import Settings
 from infomaniak_mcp.safety.engine import SafetyEngine
+from infomaniak_mcp.safety.plan import Plan
+from infomaniak_mcp.safety.redact import redact
 from infomaniak_mcp.server.context import ProgressFn, ToolContext
 
 if TYPE_CHECKING:
@@ -87,6 +94,37 @@ def tracked_progress(send: ProgressFn) -> ProgressFn:
     return progress
 
 
+PLAN_URI = "infomaniak://plans/{plan_id}"
+
+
+class PlanStore:
+    """Large plans shown in part, by id: `put` returns the resource URI, `read` the JSON (same principal).
+
+    One per server (`ServerDeps.plans`), read by its `infomaniak://plans/{plan_id}` resource.
+    """
+
+    def __init__(self, size: int = 32, keep: float = 3600.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.size, self.keep, self._clock = size, keep, clock
+        self._plans: OrderedDict[str, tuple[str, float, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, plan: Plan, principal: str) -> str:
+        plan_id = secrets.token_urlsafe(12)
+        text = json.dumps(redact(plan.model_dump(mode="json", exclude_none=True)), ensure_ascii=False, indent=1)
+        with self._lock:
+            self._plans[plan_id] = (principal, self._clock() + self.keep, text)
+            while len(self._plans) > self.size:
+                self._plans.popitem(last=False)
+        return PLAN_URI.format(plan_id=plan_id)
+
+    def read(self, plan_id: str, principal: str) -> str | None:
+        with self._lock:
+            entry = self._plans.get(plan_id)
+            if entry is None or entry[0] != principal or entry[1] < self._clock():
+                return None
+            return entry[2]
+
+
 @dataclass(frozen=True)
 class ServerDeps:
     """The server-wide dependencies every tool call gets."""
@@ -98,6 +136,7 @@ class ServerDeps:
     safety: SafetyEngine
     clock: Callable[[], float] | None = None
     enabled_tools: frozenset[str] = frozenset()
+    plans: PlanStore = field(default_factory=PlanStore)
 
     def tool_context(self, ctx: Context[Any, Any], principal: str) -> ToolContext:
         tool_ctx = ToolContext(

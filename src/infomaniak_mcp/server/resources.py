@@ -7,21 +7,17 @@ one-line explanation and next step as a tool error; anything else is masked and 
 
 Besides them, every server has `infomaniak://plans/{plan_id}` (JSON): the whole plan of a large
 write whose `confirmation_required` result shows only its first steps (`server/outcome.py`). The
-plans are kept in memory (`PLANS`: the last `PlanStore.size`, each for `PlanStore.keep` seconds),
-redacted, and readable only by the principal that asked for them (not listed on a read-only server).
+plans are kept in memory, per server (`ServerDeps.plans`, a `PlanStore`: the last `size`, each for
+`keep` seconds), redacted, and readable only by the principal that asked for them (not listed on a
+read-only server).
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
-import json
 import logging
 import re
-import secrets
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -29,14 +25,13 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError
 
 from infomaniak_mcp.api.errors import InfomaniakError
-from infomaniak_mcp.safety.plan import Plan
-from infomaniak_mcp.safety.redact import redact
-from infomaniak_mcp.server.deps import ServerDeps
+from infomaniak_mcp.server.deps import PLAN_URI, PlanStore, ServerDeps
 from infomaniak_mcp.server.errors import error_text, new_ref
 from infomaniak_mcp.server.manifest import ResourceEntry
 from infomaniak_mcp.server.registry import ResourceSpec, resource_specs
 
 logger = logging.getLogger("infomaniak_mcp.server")
+__all__ = ["PLAN_URI", "PlanStore", "register_lazy_resources", "register_plan_resource", "register_resources"]
 CTX_PARAM = "ctx"
 
 
@@ -95,56 +90,25 @@ def register_lazy_resources(server: MCPServer[Any], entries: list[ResourceEntry]
     """Resource templates from the manifest: the toolset module is imported on the first read."""
     for entry in entries:
         _register(server, entry, _make_lazy_reader(entry, deps))
-    register_plan_resource(server, deps)
 
 
 def register_resources(server: MCPServer[Any], specs: list[ResourceSpec], deps: ServerDeps) -> None:
     """Resource templates of imported toolsets."""
     for spec in specs:
         _register(server, spec, _make_reader(spec, deps))
-    register_plan_resource(server, deps)
 
 
 # ---- the whole plan of a large write --------------------------------------------------------------
-PLAN_URI = "infomaniak://plans/{plan_id}"
-
-
-class PlanStore:
-    """Large plans shown in part, by id: `put` returns the resource URI, `read` the JSON (same principal)."""
-
-    def __init__(self, size: int = 32, keep: float = 3600.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self.size, self.keep, self._clock = size, keep, clock
-        self._plans: OrderedDict[str, tuple[str, float, str]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def put(self, plan: Plan, principal: str) -> str:
-        plan_id = secrets.token_urlsafe(12)
-        text = json.dumps(redact(plan.model_dump(mode="json", exclude_none=True)), ensure_ascii=False, indent=1)
-        with self._lock:
-            self._plans[plan_id] = (principal, self._clock() + self.keep, text)
-            while len(self._plans) > self.size:
-                self._plans.popitem(last=False)
-        return PLAN_URI.format(plan_id=plan_id)
-
-    def read(self, plan_id: str, principal: str) -> str | None:
-        with self._lock:
-            entry = self._plans.get(plan_id)
-            if entry is None or entry[0] != principal or entry[1] < self._clock():
-                return None
-            return entry[2]
-
-
-PLANS = PlanStore()
 
 
 def register_plan_resource(server: MCPServer[Any], deps: ServerDeps) -> None:
-    """`infomaniak://plans/{plan_id}`: the whole plan of a large write (module docstring); not on a
-    read-only server (it makes no plans)."""
+    """`infomaniak://plans/{plan_id}`: the whole plan of a large write (module docstring), from this
+    server's `deps.plans`; registered once by `build_server`; not on a read-only server (it makes no plans)."""
     if deps.read_only:
         return
 
     async def write_plan(plan_id: str, ctx: Context[Any, Any]) -> str:
-        text = PLANS.read(plan_id, deps.principal_resolver(ctx))
+        text = deps.plans.read(plan_id, deps.principal_resolver(ctx))
         if text is None:
             raise ResourceError(
                 f"no plan {plan_id}: it expired or was not made for you; call the write tool again for a fresh plan"

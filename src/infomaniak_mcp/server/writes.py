@@ -90,7 +90,6 @@ from infomaniak_mcp.server.outcome import (
     what_changed,
 )
 from infomaniak_mcp.server.registry import ToolSpec, load_toolsets_for
-from infomaniak_mcp.server.resources import PLANS
 
 logger = logging.getLogger("infomaniak_mcp.server")
 
@@ -449,7 +448,7 @@ class WriteCall:
         duration = estimated_duration(len(plan.steps), self.deps.settings.rate_limit_per_minute)
         if duration:
             message += f" Applying it takes {duration}: that call returns when every step has run."
-        uri = PLANS.put(plan, self.principal) if len(plan.steps) > LARGE_PLAN else None
+        uri = self.deps.plans.put(plan, self.principal) if len(plan.steps) > LARGE_PLAN else None
         outcome = WriteOutcome.build(
             status, plan, message, token=token, expires_at=expires_at, plan_uri=uri, duration=duration
         )
