@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from infomaniak_mcp.domain.dns_records import RecordLike, RecordProblem, absolute_name, canonical_target, txt_value
+from infomaniak_mcp.domain.dns_records import RecordLike, RecordProblem, absolute_name, record_key, txt_value
 
 SPF_LOOKUP_LIMIT = 10
 LOOKUP_MECHANISMS = frozenset({"include", "a", "mx", "ptr", "exists"})
@@ -241,25 +241,21 @@ def _kind(record: RecordLike) -> str | None:
     return "DMARC" if is_dmarc(value) and is_dmarc_name(record.source) else None
 
 
-def _key(record: RecordLike) -> tuple[str, str, str]:
-    return record.source.lower(), record.type, canonical_target(record.type, record.target)
-
-
 def mail_auth_problems(zone: str, before: Iterable[RecordLike], after: Iterable[RecordLike]) -> list[RecordProblem]:
     """SPF/DMARC problems a write brings (module docstring). `before`/`after`: the records (at least at
     the names written) before and after the write; a record of `after` that is not in `before` is
     written, and its `where` attribute (e.g. `changes[2]`) names it in the error."""
     old = list(before)
     new = list(after)
-    old_keys = {_key(r) for r in old}
-    new_keys = {_key(r) for r in new}  # once: `new` may hold a whole zone (5000 records)
+    old_keys = {record_key(r) for r in old}
+    new_keys = {record_key(r) for r in new}  # once: `new` may hold a whole zone (5000 records)
     problems: list[RecordProblem] = []
 
     def field_of(record: RecordLike) -> str:
         where = getattr(record, "where", None)
         return f"{where}.target" if where else "target"
 
-    written = [r for r in new if _kind(r) and _key(r) not in old_keys]
+    written = [r for r in new if _kind(r) and record_key(r) not in old_keys]
     for record in written:
         value = txt_value(record.target)
         kind = _kind(record)
@@ -275,7 +271,7 @@ def mail_auth_problems(zone: str, before: Iterable[RecordLike], after: Iterable[
         if count < 2 or count <= len(same(old)):
             continue
         name = absolute_name(source, zone)
-        existing = [r for r in same(old) if _key(r) in new_keys]
+        existing = [r for r in same(old) if record_key(r) in new_keys]
         ids = ", ".join(f"[{i}]" for r in existing if (i := getattr(r, "id", None)) is not None)
         fix = (f"update the existing record{' ' + ids if ids else ''} instead (merge the mechanisms into it)"
                if existing else "write only one")

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -481,12 +481,35 @@ def canonical_target(rtype: str, target: str) -> str:
         return target.strip()
 
 
+def record_name(source: object) -> str:
+    """A record name (`source`) for comparisons: lower-case, without the final dot, the apex as `.`."""
+    name = str(source).strip().lower().rstrip(".")
+    return "." if name in ("", "@") else name
+
+
+def record_key(record: RecordLike) -> tuple[str, str, str]:
+    """What makes a record the same record: its name, type and target (`canonical_target`), compared as
+    the DNS does. The one record comparison: write checks, SPF/DMARC rules, undo, reconciliation."""
+    rtype = str(record.type).upper()
+    return record_name(record.source), rtype, canonical_target(rtype, str(record.target))
+
+
+@dataclass(frozen=True)
+class RecordFields:
+    """A record kept as a mapping (plans, history, undo keep the API's object) in the shape the rules read."""
+
+    source: str
+    type: str
+    target: str
+
+
+def as_record(value: Mapping[str, Any]) -> RecordFields:
+    """`{"source": …, "type": …, "target": …}` → a `RecordLike` for `record_key` and `check_zone_rules`."""
+    return RecordFields(str(value.get("source", "")), str(value.get("type", "")), str(value.get("target", "")))
+
+
 def same_record(a: RecordLike, b: RecordLike) -> bool:
-    return (
-        a.source.lower() == b.source.lower()
-        and a.type == b.type
-        and canonical_target(a.type, a.target) == canonical_target(b.type, b.target)
-    )
+    return record_key(a) == record_key(b)
 
 
 def check_zone_rules(records: Iterable[RecordLike], *, where: str = "") -> None:
@@ -513,9 +536,9 @@ def check_zone_rules(records: Iterable[RecordLike], *, where: str = "") -> None:
                 f"{source!r} would have a CNAME next to other records ({', '.join(others)}): a CNAME must be alone "
                 "at its name",
             )
-        seen: dict[tuple[str, str], RecordLike] = {}
+        seen: dict[tuple[str, str, str], RecordLike] = {}
         for r in items:
-            key = (r.type, canonical_target(r.type, r.target))
+            key = record_key(r)
             if key in seen:
                 raise RecordProblem(field([r, seen[key]]), f"{source} {r.type} {r.target} would exist twice")
             seen[key] = r

@@ -38,7 +38,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from infomaniak_mcp.domain.dns_records import RecordProblem, check_zone_rules, same_record
+from infomaniak_mcp.domain.dns_records import (
+    RecordFields,
+    RecordProblem,
+    as_record,
+    check_zone_rules,
+    record_key,
+    record_name,
+)
 from infomaniak_mcp.safety.plan import AppliedStep, DiffEntry, Plan, Risk, Step, canonical_json, fingerprint
 
 
@@ -228,20 +235,7 @@ def _id(record: Any) -> Any:
     return record.get("id") if isinstance(record, Mapping) else None
 
 
-@dataclass(frozen=True)
-class _AtName:
-    """A record in the shape `check_zone_rules` reads."""
-
-    source: str
-    type: str
-    target: str
-
-
-def _at_name(record: Mapping[str, Any]) -> _AtName:
-    return _AtName(str(record.get("source", "")).lower(), str(record.get("type", "")), str(record.get("target", "")))
-
-
-def _cannot_stand_together(a: _AtName, b: _AtName) -> bool:
+def _cannot_stand_together(a: RecordFields, b: RecordFields) -> bool:
     try:
         check_zone_rules([a, b])
     except RecordProblem:
@@ -256,13 +250,14 @@ def _name_taken(deleted: Any, gone: RecordGone) -> str | None:
     first record now at that name that breaks them next to the deleted one took its place."""
     if not isinstance(deleted, Mapping):
         return None
-    back = _at_name(deleted)
-    there = [r for r in gone.records if _at_name(r).source == back.source]
-    taken = next((r for r in there if _cannot_stand_together(_at_name(r), back)), None)
+    back = as_record(deleted)
+    at = record_name(back.source)
+    there = [r for r in gone.records if record_name(as_record(r).source) == at]
+    taken = next((r for r in there if _cannot_stand_together(as_record(r), back)), None)
     if taken is None:
         return None
-    name = "the apex" if back.source == "." else repr(back.source)
-    if same_record(_at_name(taken), back):
+    name = "the apex" if at == "." else repr(at)
+    if record_key(as_record(taken)) == record_key(back):
         return (f"an identical record {_describe(taken)} was created again since (id {taken.get('id')}): "
                 "re-creating the deleted one would duplicate it")
     if taken.get("type") == "CNAME":

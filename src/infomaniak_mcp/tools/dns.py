@@ -32,7 +32,7 @@ from infomaniak_mcp.safety.operations import OperationContext, operation, resour
 from infomaniak_mcp.safety.plan import DiffEntry, Plan, Step, diff_fields, fingerprint
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import ToolOutput, tool
-from infomaniak_mcp.tools.dns_common import Zone, invalid, names_the_zone, other_zones, unknown_zone, zone_arg
+from infomaniak_mcp.tools.dns_common import Zone, current_record, invalid, names_the_zone, other_zones, zone_arg
 
 if TYPE_CHECKING:
     from infomaniak_mcp.api.client import InfomaniakApi
@@ -142,17 +142,6 @@ def record_value(record: DnsRecord) -> dict[str, Any]:
     return record.model_dump(mode="json", exclude_none=True)
 
 
-async def _current_record(ctx: ToolContext, zone: str, record_id: int) -> DnsRecord:
-    try:
-        return await ctx.api.dns.get_record(zone, record_id)
-    except NotFoundError as error:
-        unknown = await unknown_zone(ctx, zone)  # a typo in the zone, rather than in the id?
-        if unknown is not None:
-            raise unknown from error
-        error.hint = f"No record {record_id} in {zone}: call dns_list_records for the ids."
-        raise
-
-
 def _same_name(records: list[DnsRecord], source: str) -> list[DnsRecord]:
     return sorted((r for r in records if r.source.lower() == source), key=lambda r: r.id)
 
@@ -238,7 +227,7 @@ async def dns_update_record(
     fqdn = zone_arg(zone)
     if target is None and ttl is None:
         raise InvalidArgumentError.for_field("target", "give a new target and/or a new ttl")
-    current = await _current_record(ctx, fqdn, record_id)
+    current = await current_record(ctx, fqdn, record_id)
     try:
         new_target = normalise_target(current.type, target, priority=priority) if target is not None else current.target
         new_ttl = check_ttl(ttl) if ttl is not None else current.ttl
@@ -286,7 +275,7 @@ async def dns_delete_record(ctx: ToolContext, zone: Zone, record_id: RecordId) -
     """Delete one DNS record (ids from dns_list_records). The plan shows the record; a human confirms by
     typing its name. Undo with history_undo (re-creates it with the same values)."""
     fqdn = zone_arg(zone)
-    current = await _current_record(ctx, fqdn, record_id)
+    current = await current_record(ctx, fqdn, record_id)
     before = record_value(current)
     name = absolute_name(current.source, fqdn)
     label = f"{name} {current.type} {current.target} (TTL {current.ttl})"

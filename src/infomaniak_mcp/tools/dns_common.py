@@ -5,6 +5,7 @@
 - `invalid(problem)`: a `domain.dns_records.RecordProblem` as `InvalidArgumentError`.
 - `account_zones(ctx)`: the account's domain names (one listing call; None when unreadable or cut);
   `other_zones(ctx, zone, names)` fetches them only when a record name could be another domain.
+- `current_record(ctx, zone, record_id)`: one record; its 404 names the wrong zone or the wrong id.
 - `@names_the_zone(field)`: a tool decorator; a 404 no one explained, for a zone that is not on the
   account, becomes `unknown_zone(...)`: names the field, the closest zones, `domain_list_domains`.
 - `dns_servers(ctx)`: which DNS servers live checks ask. Sandbox mode (a local API URL): the
@@ -33,6 +34,7 @@ from infomaniak_mcp.server.context import ToolContext
 
 if TYPE_CHECKING:
     from infomaniak_mcp.api.client import InfomaniakApi
+    from infomaniak_mcp.api.dns.models import DnsRecord
 
 RESOLVERS_SETTING = "INFOMANIAK_MCP_DNS_RESOLVERS"
 QUERY_TIMEOUT = 3.0
@@ -120,6 +122,19 @@ async def unknown_zone(ctx: ToolContext, name: str, field: str = "zone", cause: 
         hint=f"{hint}Check {field}: domain_list_domains lists the account's domains.",
         request_id=cause.request_id if cause else None,
     )
+
+
+async def current_record(ctx: ToolContext, zone: str, record_id: int, *, with_description: bool = False) -> DnsRecord:
+    """Record `record_id` of `zone`; a 404 is a zone not on the account (`unknown_zone`) or else a wrong id
+    (the hint names dns_list_records)."""
+    try:
+        return await ctx.api.dns.get_record(zone, record_id, with_description=with_description)
+    except NotFoundError as error:
+        unknown = await unknown_zone(ctx, zone, cause=error)  # a typo in the zone, rather than in the id?
+        if unknown is not None:
+            raise unknown from error
+        error.hint = f"No record {record_id} in {zone}: call dns_list_records for the ids."
+        raise
 
 
 _F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])

@@ -27,7 +27,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from infomaniak_mcp.api.dns.models import DnsRecord
 from infomaniak_mcp.api.errors import InvalidArgumentError, NotFoundError
 from infomaniak_mcp.domain.dns_changes import ChangeRequest, ChangeSet, diff_zone, plan_change_set
-from infomaniak_mcp.domain.dns_records import RecordProblem, absolute_name, canonical_target, txt_value
+from infomaniak_mcp.domain.dns_records import (
+    RecordProblem,
+    absolute_name,
+    as_record,
+    canonical_target,
+    record_key,
+    txt_value,
+)
 from infomaniak_mcp.domain.dns_zonefile import ParsedZone, parse_zone_file
 from infomaniak_mcp.domain.products import iso_date
 from infomaniak_mcp.safety.executor import NOT_APPLIED, ReconcileResult, StepResult, register_reconciler
@@ -36,7 +43,7 @@ from infomaniak_mcp.safety.operations import OperationContext
 from infomaniak_mcp.safety.plan import DiffEntry, Plan, Step, diff_fields, fingerprint
 from infomaniak_mcp.server.context import ToolContext
 from infomaniak_mcp.server.registry import ToolOutput, tool
-from infomaniak_mcp.tools.dns_common import Zone, invalid, names_the_zone, other_zones, unknown_zone, zone_arg
+from infomaniak_mcp.tools.dns_common import Zone, current_record, invalid, names_the_zone, other_zones, zone_arg
 
 MAX_RECORDS = 5000
 MAX_CHANGES = 200  # per plan, as the `changes` schema: ~3.5 min at the API's 60 requests/min
@@ -78,14 +85,7 @@ def _parts(description: dict[str, Any] | None) -> str | None:
 async def dns_get_record(ctx: ToolContext, zone: Zone, record_id: RecordId) -> RecordDetail:
     """Show one DNS record: target parts (priority, port, CAA tag), and a split TXT's joined value."""
     fqdn = zone_arg(zone)
-    try:
-        record = await ctx.api.dns.get_record(fqdn, record_id, with_description=True)
-    except NotFoundError as error:
-        unknown = await unknown_zone(ctx, fqdn)  # a typo in the zone, rather than in the id?
-        if unknown is not None:
-            raise unknown from error
-        error.hint = f"No record {record_id} in {fqdn}: call dns_list_records for the ids."
-        raise
+    record = await current_record(ctx, fqdn, record_id, with_description=True)
     joined = txt_value(record.target) if record.type == "TXT" else None
     return RecordDetail(
         id=record.id,
@@ -290,26 +290,15 @@ def import_notes(plan: Plan, zone: str, parsed: ParsedZone, change_set: ChangeSe
 
 # ---- reconciling a step whose request got no answer (safety.executor) ------------------------------
 def _same_target(rtype: str, one: Any, other: Any) -> bool:
-    try:
-        return canonical_target(rtype, str(one)) == canonical_target(rtype, str(other))
-    except Exception:
-        return str(one) == str(other)
-
-
-def _name(source: Any) -> str:
-    name = str(source).lower().rstrip(".")
-    return "." if name in ("", "@") else name
+    return canonical_target(rtype, str(one)) == canonical_target(rtype, str(other))
 
 
 async def reconcile_create(op: OperationContext, step: Step) -> ReconcileResult:
     """The record the create would have made (same name, type, target; the newest), or NOT_APPLIED."""
     params = step.params
-    zone, rtype, source = params["zone"], str(params["type"]).upper(), _name(params["source"])
+    zone, wanted = params["zone"], record_key(as_record(params))
     page = await op.api.dns.list_records(zone, max_items=MAX_RECORDS)
-    found = [
-        r for r in page.items
-        if r.type.upper() == rtype and _name(r.source) == source and _same_target(rtype, r.target, params["target"])
-    ]
+    found = [r for r in page.items if record_key(r) == wanted]
     if not found:
         return None if page.truncated else NOT_APPLIED
     record = max(found, key=lambda r: r.id)

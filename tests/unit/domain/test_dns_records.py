@@ -170,3 +170,16 @@ def test_canonical_targets_compare_spellings() -> None:
     assert canonical_target("MX", "10 Mail.Example.ch.") == canonical_target("MX", "10 mail.example.ch")
     assert canonical_target("TXT", '"a" "b"') == canonical_target("TXT", "ab")
     assert canonical_target("MX", "garbage") == "garbage"
+
+
+def test_record_key_is_the_one_record_comparison() -> None:
+    from infomaniak_mcp.domain.dns_records import as_record, record_key, same_record
+
+    apex = as_record({"source": "@", "type": "mx", "target": "10 Mail.Example.ch."})
+    assert record_key(apex) == (".", "MX", "10 mail.example.ch")
+    assert record_key(as_record({"source": "WWW.", "type": "TXT", "target": '"ab" "c"'})) == ("www", "TXT", "abc")
+    assert same_record(apex, as_record({"source": ".", "type": "MX", "target": "10 mail.example.ch"}))
+    assert not same_record(apex, as_record({"source": ".", "type": "MX", "target": "20 mail.example.ch"}))
+    # a target the rules refuse is compared as written, never raising
+    assert record_key(as_record({"source": "x", "type": "A", "target": " not-an-ip "}))[2] == "not-an-ip"
+    assert record_key(as_record({})) == (".", "", "")
