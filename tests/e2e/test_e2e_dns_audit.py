@@ -169,3 +169,18 @@ async def test_twenty_domain_audit_keeps_to_the_rate_limit() -> None:
     assert figures["requests"] > 60
     assert figures["throttled"] == 0
     assert figures["duration"] == pytest.approx(figures["window_bound"], abs=1.0)
+
+
+async def test_a_zone_the_api_says_does_not_exist_is_named_whatever_the_404_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'Not found' is the error's kind (a 404), not the wording of its code."""
+    from infomaniak_mcp.sandbox.routes import dns as dns_routes
+
+    real = dns_routes.zone_of
+    monkeypatch.setattr(dns_routes, "zone_of", lambda request, code="": real(request, "zone_does_not_exists"))
+    bench = WriteBench(tmp_path)
+    async with Client(server(bench)) as client:
+        result = await client.call_tool("dns_audit_zones", {"zone": "alpage-digtal.ch"})
+    assert result.is_error
+    assert "zone: no zone or domain alpage-digtal.ch on this account; closest: alpage-digital.ch" in text_of(result)

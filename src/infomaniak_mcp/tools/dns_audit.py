@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from infomaniak_mcp.api.dns.models import DnsRecord
 from infomaniak_mcp.api.domain.models import DomainSummary
-from infomaniak_mcp.api.errors import InfomaniakError
+from infomaniak_mcp.api.errors import InfomaniakError, NotFoundError
 from infomaniak_mcp.domain.dns_audit import (
     DEFAULT_TTL_THRESHOLD,
     AccountIndex,
@@ -81,6 +81,7 @@ class _Gathered:
         self.dnssec: dict[str, bool] = {}
         self.records: dict[str, list[DnsRecord]] = {}
         self.failed: dict[str, str] = {}
+        self.missing: dict[str, NotFoundError] = {}  # zones whose records listing answered 404
 
 
 async def _records(ctx: ToolContext, zone: str, found: _Gathered, limiter: anyio.CapacityLimiter) -> None:
@@ -89,6 +90,8 @@ async def _records(ctx: ToolContext, zone: str, found: _Gathered, limiter: anyio
             page = await ctx.api.dns.list_records(zone)
         except InfomaniakError as error:
             found.failed[zone] = short_error(error)
+            if isinstance(error, NotFoundError):
+                found.missing[zone] = error
             return
     found.records[zone] = list(page.items)
     if page.truncated:
@@ -176,8 +179,8 @@ async def dns_audit_zones(
     async with anyio.create_task_group() as tg:
         for zone_name in targets:
             tg.start_soon(read, zone_name)
-    if single is not None and single not in found.records and found.failed.get(single, "").startswith("object_not"):
-        unknown = await unknown_zone(ctx, single, zones=sorted(found.flags))
+    if single is not None and (missing := found.missing.get(single)) is not None:
+        unknown = await unknown_zone(ctx, single, cause=missing, zones=sorted(found.flags))
         if unknown is not None:
             raise unknown
     if single is not None:
