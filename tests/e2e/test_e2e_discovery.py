@@ -231,3 +231,25 @@ async def test_a_change_no_tool_makes_says_what_the_api_lacks(tmp_path: Path) ->
     assert "No curated tool makes this change" in renew["how_to_enable"]
     assert "renewals and transfers are not in the bundled spec" in renew["how_to_enable"]
     assert "VPS / Cloud servers are not in the public API" in vps["how_to_enable"]
+
+
+def test_the_tool_index_is_built_once_for_every_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The specs never change: tools_search (and api_search_operations' weak-result notes) reuse one BM25
+    index and one set of words per tool."""
+    from infomaniak_mcp.tools import tools as tools_module
+
+    tools_module.rank_tools("warm up", 3)
+    built: list[object] = []
+    real = tools_module.Bm25
+
+    def counted(documents: list[list[str]]) -> object:
+        built.append(documents)
+        return real(documents)
+
+    monkeypatch.setattr(tools_module, "Bm25", counted)
+    first = tools_module.rank_tools("list dns records", 3)
+    second = tools_module.rank_tools("renew a certificate", 3)
+    assert built == []
+    assert first
+    assert second
+    assert tools_module.rank_tools("list dns records", 3) == first

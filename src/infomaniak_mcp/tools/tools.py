@@ -15,6 +15,7 @@ run here) and what the public API lacks. tools_search never lists itself.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -205,6 +206,38 @@ def _alternatives(word: str) -> set[str]:
     return {stem(word), *tokens(extra)}
 
 
+@dataclass(frozen=True)
+class _ToolIndex:
+    """The BM25 index of the declared tools and each one's own words, built once per set of specs."""
+
+    specs: tuple[ToolSpec, ...]
+    index: Bm25
+    own: tuple[frozenset[str], ...]
+
+
+_INDEX: list[_ToolIndex] = []  # the last one built; specs never change once their toolsets are loaded
+
+
+def _tool_index() -> _ToolIndex:
+    specs = tuple(sorted((s for s in all_specs(None) if s.name != "tools_search"), key=lambda s: s.name))
+    if _INDEX and len(_INDEX[0].specs) == len(specs) and all(
+        a is b for a, b in zip(_INDEX[0].specs, specs, strict=True)
+    ):
+        return _INDEX[0]
+    catalog = toolsets()
+    docs = [
+        _document(s, f"{catalog[s.toolset].title} {catalog[s.toolset].description}" if s.toolset in catalog else "")
+        for s in specs
+    ]
+    built = _ToolIndex(
+        specs=specs,
+        index=Bm25(docs),
+        own=tuple(frozenset(tokens(f"{s.name.replace('_', ' ')} {s.title} {s.description}")) for s in specs),
+    )
+    _INDEX[:] = [built]
+    return built
+
+
 def rank_tools(query: str, limit: int) -> list[tuple[ToolSpec, float]]:
     """The declared tools of every toolset that fit `query`, best first (tools_search itself never).
 
@@ -213,14 +246,8 @@ def rank_tools(query: str, limit: int) -> list[tuple[ToolSpec, float]]:
     `FILLER` aside: `MIN_COVERAGE`, `COVERAGE_SLACK`) and scores by the share it matches; the
     query's `intent` favours read or write tools. An empty list: no curated tool fits.
     """
-    catalog = toolsets()
-    specs = sorted((s for s in all_specs(None) if s.name != "tools_search"), key=lambda s: s.name)
-    docs = [
-        _document(s, f"{catalog[s.toolset].title} {catalog[s.toolset].description}" if s.toolset in catalog else "")
-        for s in specs
-    ]
-    index = Bm25(docs)
-    own = [set(tokens(f"{s.name.replace('_', ' ')} {s.title} {s.description}")) for s in specs]
+    built = _tool_index()
+    specs, index, own = built.specs, built.index, built.own
     query = unicodedata.normalize("NFKD", query).encode("ascii", "ignore").decode()  # vérifier → verifier
     content = [w for w in content_words(query) if w not in FILLER]
     terms = query_terms(read_phrases(query))
