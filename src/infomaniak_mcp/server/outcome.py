@@ -38,7 +38,7 @@ from pydantic import Field
 from pydantic_core import to_jsonable_python
 
 from infomaniak_mcp.safety.executor import ApplyReport, StepOutcome
-from infomaniak_mcp.safety.plan import DEFAULT_VOLATILE, Plan, canonical_json
+from infomaniak_mcp.safety.plan import DEFAULT_VOLATILE, Plan, Step, canonical_json
 from infomaniak_mcp.safety.redact import is_secret_key
 from infomaniak_mcp.server.registry import ToolOutput
 
@@ -161,13 +161,20 @@ def _scalar(value: Any) -> bool:
     return isinstance(value, str | int) and not isinstance(value, bool)
 
 
+def _is_identity(key: Any, value: Any) -> bool:
+    """Whether `key: value` identifies an object (an id or name field, not a secret, a plain value)."""
+    return isinstance(key, str) and bool(_IDENTITY.match(key)) and not is_secret_key(key) and _scalar(value)
+
+
+def _brief_steps(steps: list[Step], n: int) -> list[dict[str, Any]]:
+    """The first `n` steps as operation, resource and description (the diff says the rest)."""
+    return [{"operation": s.operation, "resource": s.resource, "description": s.description} for s in steps[:n]]
+
+
 def _identity(data: Any) -> list[str]:
     if isinstance(data, dict):
         return [
-            f"{key}: {_short(value)}"
-            for key, value in data.items()
-            if isinstance(key, str) and _IDENTITY.match(key) and not is_secret_key(key)
-            and _scalar(value) and value != ""
+            f"{key}: {_short(value)}" for key, value in data.items() if _is_identity(key, value) and value != ""
         ][:_IDENTITY_FIELDS]
     if _scalar(data):
         return [f"result: {_short(data)}"]
@@ -220,10 +227,7 @@ def shown_plan(plan: Plan, uri: str | None = None) -> dict[str, Any]:
     out = plan_outline(plan)
     out["fingerprint"] = plan.fingerprint
     out["step_count"], out["diff_count"] = len(plan.steps), len(plan.diff)
-    out["steps"] = [
-        {"operation": s.operation, "resource": s.resource, "description": s.description}
-        for s in plan.steps[:_SHOWN_STEPS]
-    ]
+    out["steps"] = _brief_steps(plan.steps, _SHOWN_STEPS)
     out["diff"] = dumped.get("diff", [])[:_DIFF_LINES]
     out["resources"] = plan.resources[:_SHOWN_RESOURCES]
     where = f"read the resource {uri} for every step" if uri else "the whole plan is not shown"
@@ -263,10 +267,7 @@ def compact_report(report: ApplyReport) -> dict[str, Any]:
         out["note"] = f"At most {_REPORT_STEPS} steps of each kind are listed (counts: all); history has every step."
     if report.compensation is not None:
         compensation = plan_outline(report.compensation)
-        compensation["steps"] = [
-            {"operation": s.operation, "resource": s.resource, "description": s.description}
-            for s in report.compensation.steps[:_REPORT_STEPS]
-        ]
+        compensation["steps"] = _brief_steps(report.compensation.steps, _REPORT_STEPS)
         if len(report.compensation.steps) > _REPORT_STEPS:
             compensation["step_count"] = len(report.compensation.steps)
         out["compensation"] = compensation
@@ -297,10 +298,7 @@ def _trimmed(data: Any) -> Any:
     """`data` cut to what identifies it (and the values shown once), within about `_DATA_CHARS`."""
     if isinstance(data, dict):
         return {
-            key: value for key, value in data.items()
-            if isinstance(key, str) and (
-                key in _SHOWN_ONCE or (_IDENTITY.match(key) and not is_secret_key(key) and _scalar(value))
-            )
+            key: value for key, value in data.items() if key in _SHOWN_ONCE or _is_identity(key, value)
         }
     if isinstance(data, list):
         kept: list[Any] = []
