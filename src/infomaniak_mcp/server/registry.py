@@ -389,14 +389,14 @@ def select_tools(
     excluded = set(_split(exclude_tools))
     defaults = [n for n, info in catalog.items() if info.default]
     core_only: set[str] = set()  # toolsets chosen as part of the default selection: their core tools only
+    unknown = [n for n in requested if n not in catalog and n not in ("all", DEFAULT_SELECTION)]
+    if unknown:  # `all,typo` too: a typo is never silently covered by `all`
+        raise RegistryError(
+            f"unknown toolset(s) {', '.join(unknown)}; valid: all, {DEFAULT_SELECTION}, {', '.join(catalog)}"
+        )
     if "all" in requested:
         chosen = list(catalog)
     elif requested:
-        unknown = [n for n in requested if n not in catalog and n != DEFAULT_SELECTION]
-        if unknown:
-            raise RegistryError(
-                f"unknown toolset(s) {', '.join(unknown)}; valid: all, {DEFAULT_SELECTION}, {', '.join(catalog)}"
-            )
         named = [n for n in requested if n != DEFAULT_SELECTION]
         chosen = list(dict.fromkeys([*(defaults if DEFAULT_SELECTION in requested else []), *named]))
         core_only = set(chosen) - set(named)

@@ -44,3 +44,11 @@ def test_all_and_unknown_names() -> None:
     assert "nope" in str(info.value)
     assert "valid: all, default, " in str(info.value)
     assert set(toolsets()) - {"default"} == set(toolsets())  # no toolset may be called 'default'
+
+
+@pytest.mark.parametrize("names", [["all", "dsn"], ["dsn", "all"], ["all,dsn"]])
+def test_all_does_not_hide_an_unknown_toolset(names: list[str]) -> None:
+    with pytest.raises(RegistryError) as info:
+        select_tools(names)
+    assert "unknown toolset(s) dsn" in str(info.value)
+    assert "valid: all, default" in str(info.value)
