@@ -5,7 +5,7 @@ mirror; known values pass."""
 from __future__ import annotations
 
 import pytest
-from sandbox_support import Harness, ManagerSession
+from sandbox_support import Harness, ManagerSession, harness
 
 from infomaniak_mcp.sandbox.routes import all_routes
 from infomaniak_mcp.spec.model import load_spec
@@ -71,3 +71,17 @@ def test_every_documented_route_with_a_with_parameter_is_checked() -> None:
             if documented and "checked" not in route.handler.__qualname__:
                 unchecked.append(f"{method} {route.path}")
     assert not unchecked
+
+
+async def test_the_spec_is_read_on_the_first_with_not_when_the_sandbox_starts() -> None:
+    """Start-up stays light (`--sandbox`): building the routes reads no spec; a request with `with` does."""
+    load_spec.cache_clear()
+    try:
+        async with harness(rate_limit=None) as sbx:
+            assert load_spec.cache_info().currsize == 0
+            assert (await sbx.get("/1/accounts")).status_code == 200
+            assert load_spec.cache_info().currsize == 0  # no `with`: nothing to check
+            assert (await sbx.get("/1/accounts", params={"with": "bogus"})).status_code == 422
+            assert load_spec.cache_info().currsize == 1
+    finally:
+        load_spec()  # leave the cache warm for the other tests

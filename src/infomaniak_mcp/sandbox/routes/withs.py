@@ -22,7 +22,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from infomaniak_mcp.sandbox.pagination import check_with
+from infomaniak_mcp.sandbox.pagination import check_with, q_list
 from infomaniak_mcp.sandbox.routing import ApiRoute
 from infomaniak_mcp.spec.model import ApiSpec, Operation, load_spec
 
@@ -68,11 +68,23 @@ def allowed_with(spec: ApiSpec, op: Operation, declared: Sequence[str] | None = 
     return tuple(sorted({*optional_members(spec, op), *EVIDENCED.get(op.path, ())}))
 
 
-def _checked(route: ApiRoute, allowed: tuple[str, ...]) -> ApiRoute:
+def _checked(route: ApiRoute, method: str, declared: Mapping[tuple[str, str], Sequence[str]]) -> ApiRoute:
+    """`route` with the check in front. The spec is read on the first request that carries `with`
+    (not when the routes are built: the sandbox starts without loading the spec), once per route."""
     handler = route.handler
+    allowed: list[Any] = []  # [] not computed yet; [None] the operation documents no `with`
 
     async def checked(request: Request) -> Response:
-        check_with(request, allowed)
+        if q_list(request, "with"):
+            if not allowed:
+                spec = load_spec()
+                op = spec.get(method, route.path)
+                documented = op is not None and op.param("with") is not None
+                allowed.append(
+                    allowed_with(spec, op, declared.get((op.method.upper(), op.path))) if documented and op else None
+                )
+            if allowed[0] is not None:
+                check_with(request, allowed[0])
         return await handler(request)
 
     checked.__name__ = handler.__name__
@@ -82,14 +94,10 @@ def _checked(route: ApiRoute, allowed: tuple[str, ...]) -> ApiRoute:
 def check_documented_with(
     routes: Iterable[ApiRoute], declared: Mapping[tuple[str, str], Sequence[str]]
 ) -> list[ApiRoute]:
-    """`routes` with the `with` check in front of those whose documented operation has `with`."""
-    spec = load_spec()
+    """`routes` with the `with` check in front of those whose documented operation has `with` (decided
+    lazily, see `_checked`); routes answering several methods are left as they are."""
     out: list[ApiRoute] = []
     for route in routes:
         methods = [m for m in (route.methods or ()) if m != "HEAD"]
-        op = spec.get(methods[0], route.path) if len(methods) == 1 else None
-        if op is None or op.param("with") is None:
-            out.append(route)
-            continue
-        out.append(_checked(route, allowed_with(spec, op, declared.get((op.method.upper(), op.path)))))
+        out.append(_checked(route, methods[0], declared) if len(methods) == 1 else route)
     return out
