@@ -15,7 +15,9 @@
   re-reads its resource (`register_reconciler`, e.g. a DNS create looks for a record of the same
   name, type and target) and answers a `StepResult` (it was applied: reported, recorded and undone
   as such), `NOT_APPLIED` (reported failed, with a note that it was checked) or None (cannot
-  tell); what cannot be told is reported `unknown` (list `uncertain`), never as "not applied";
+  tell); what cannot be told is reported `unknown` (list `uncertain`), never as "not applied"; so is
+  an operation accepted upstream but still running at the poll deadline (`PollTimeout`: it may
+  still finish upstream);
 - reports each step exactly once as `applied`, `failed` (with the error as a dict), `unknown` or
   `not_attempted`, and when a failure follows applied steps, a compensating plan built from their
   inverses (`safety.inverse`) plus the indices of applied steps that have none.
@@ -217,7 +219,13 @@ async def _run_steps(
         try:
             result = await runner(step)
         except Exception as exc:
-            error = error_to_dict(exc)
+            error = error_to_dict(_unwrap(exc))
+            if still_running(exc):  # accepted upstream, unfinished at our deadline: it may still finish
+                error["next_step"] = reconcile_hint(step)
+                uncertain.append(
+                    StepOutcome(index=index, status="unknown", step=step, resource=step.resource, error=error)
+                )
+                continue
             if not may_have_landed(exc):
                 failed.append(
                     StepOutcome(index=index, status="failed", step=step, resource=step.resource, error=error)
@@ -312,11 +320,22 @@ def reconcile_hint(step: Step) -> str:
     )
 
 
-def may_have_landed(exc: BaseException) -> bool:
-    """Whether a failed step's request may still have changed something: it timed out after being sent."""
+def _unwrap(exc: BaseException) -> BaseException:
     while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
         exc = exc.exceptions[0]
+    return exc
+
+
+def may_have_landed(exc: BaseException) -> bool:
+    """Whether a failed step's request may still have changed something: it timed out after being sent."""
+    exc = _unwrap(exc)
     return isinstance(exc, RequestTimeoutError) and exc.sent
+
+
+def still_running(exc: BaseException) -> bool:
+    """Whether a failed step is an operation accepted upstream but not finished by our deadline (`PollTimeout`):
+    its outcome is unknown (reported `uncertain`), not a failure."""
+    return isinstance(_unwrap(exc), PollTimeout)
 
 
 async def _reconcile(reconcile: ReconcileFn | None, step: Step) -> ReconcileResult:

@@ -7,7 +7,14 @@ from typing import Any
 import pytest
 
 from infomaniak_mcp.api.errors import RequestTimeoutError
-from infomaniak_mcp.safety.executor import NOT_APPLIED, ReconcileResult, StepResult, apply_plan, may_have_landed
+from infomaniak_mcp.safety.executor import (
+    NOT_APPLIED,
+    PollTimeout,
+    ReconcileResult,
+    StepResult,
+    apply_plan,
+    may_have_landed,
+)
 from infomaniak_mcp.safety.plan import Plan, Step, fingerprint
 
 pytestmark = pytest.mark.anyio
@@ -77,3 +84,22 @@ async def test_a_timeout_with_nothing_sent_is_a_plain_failure() -> None:
     assert report.status == "failed"
     assert not may_have_landed(RequestTimeoutError(description=sent_nothing, sent=False))
     assert may_have_landed(ExceptionGroup("g", [RequestTimeoutError(description="no complete answer")]))
+
+
+async def test_an_async_operation_still_running_at_the_deadline_is_unknown_not_failed() -> None:
+    async def runner(s: Step) -> StepResult:
+        if s.params["source"] == "b":
+            raise ExceptionGroup("poll", [PollTimeout(last=None, elapsed=600.0, attempts=40)])
+        return StepResult(resource=f"dns:{ZONE}/records/{s.params['source']}", after={"id": 1})
+
+    report = await apply_plan(PLAN, runner, lock_key=lambda s: None, reconcile=answers(NOT_APPLIED))
+    assert report.status == "partial"
+    assert not report.failed  # accepted upstream: it may still finish, so never "failed"
+    assert [o.index for o in report.uncertain] == [1]
+    assert [o.index for o in report.not_attempted] == [2]
+    error = report.uncertain[0].error
+    assert error is not None
+    assert error["error"] == "operation_timeout"
+    assert "it may still finish upstream" in error["description"]
+    assert "dns:example.ch" in error["next_step"]
+    assert [o.index for o in report.applied] == [0]
