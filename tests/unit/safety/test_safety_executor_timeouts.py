@@ -101,5 +101,5 @@ async def test_an_async_operation_still_running_at_the_deadline_is_unknown_not_f
     assert error is not None
     assert error["error"] == "operation_timeout"
     assert "it may still finish upstream" in error["description"]
-    assert "dns:example.ch" in error["next_step"]
+    assert "example.ch" in error["next_step"]  # the step's check hint (registered or generic)
     assert [o.index for o in report.applied] == [0]
