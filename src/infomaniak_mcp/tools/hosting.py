@@ -11,6 +11,7 @@ needs a `hosting.*` operation. Split by concern to keep each file small:
 - `hosting_sites`: site creation and the provisioning workflow;
 - `hosting_writes`: create / update user / delete by resource kind; `hosting_ssl`: certificates;
 - `hosting_ops`: the operations the engine runs (the only code that writes);
+- `hosting_reconcile`: how a write that got no answer in time is told applied or not;
 - `hosting_common`: shared argument types and helpers.
 """
 
@@ -19,6 +20,7 @@ from infomaniak_mcp.tools import (
     hosting_nodejs,
     hosting_ops,
     hosting_reads,
+    hosting_reconcile,
     hosting_sites,
     hosting_ssl,
     hosting_writes,
@@ -29,6 +31,7 @@ __all__ = [
     "hosting_nodejs",
     "hosting_ops",
     "hosting_reads",
+    "hosting_reconcile",
     "hosting_sites",
     "hosting_ssl",
     "hosting_writes",

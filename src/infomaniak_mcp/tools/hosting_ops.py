@@ -29,7 +29,7 @@ back, so a call that answered success without doing anything (the public-API tra
 | `hosting.delete_certificate` | hosting_id, site_id | None | free: request again |
 | `hosting.nodejs_action` | hosting_id, app_id, action | {status} | stop ↔ start |
 
-A write with no answer in time is re-read (`_reconcile_*`): created and there / deleted and gone is applied
+A write with no answer in time is re-read (`hosting_reconcile`): created and there / deleted and gone is applied
 (undone as usual), else not applied, or unknown while the hosting is busy; updates get a hint.
 
 Passwords are generated here (`secrets`), at apply time: they are never in a plan, a token, an
@@ -63,9 +63,9 @@ from infomaniak_mcp.domain.hosting import (
     rights_level,
     site_resource,
 )
-from infomaniak_mcp.safety.executor import NOT_APPLIED, PollTimeout, ReconcileResult, StepResult, register_reconciler
+from infomaniak_mcp.safety.executor import PollTimeout, StepResult
 from infomaniak_mcp.safety.inverse import NotReversible, generic_drift, present, register_inverse
-from infomaniak_mcp.safety.operations import OperationContext, OperationFn, operation, read_resource, resource_reader
+from infomaniak_mcp.safety.operations import OperationContext, OperationFn, operation, resource_reader
 from infomaniak_mcp.safety.plan import AppliedStep, Step
 from infomaniak_mcp.safety.redact import register_secret
 
@@ -228,7 +228,7 @@ def _grants(params: Mapping[str, Any]) -> dict[str, Any]:
     return {db: RIGHTS_LEVELS[level] for db, level in dict(params.get("grants") or {}).items() if level != "none"}
 
 
-async def _site_by_fqdn(api: InfomaniakApi, hosting_id: int, fqdn: str) -> Site | None:
+async def site_by_fqdn(api: InfomaniakApi, hosting_id: int, fqdn: str) -> Site | None:
     sites = await api.hosting.list_sites(hosting_id, with_=())
     return next((s for s in sites.items if (s.main_fqdn or "").lower() == fqdn), None)
 
@@ -251,7 +251,7 @@ async def _create_site(op: OperationContext, params: dict[str, Any]) -> StepResu
         php_version=params.get("php_version"),
     )
     await _await_task(op, progress, f"creating the site {fqdn}")
-    site = await _site_by_fqdn(op.api, hosting_id, fqdn)
+    site = await site_by_fqdn(op.api, hosting_id, fqdn)
     if site is None:
         raise _not_created(f"the site {fqdn}")
     return StepResult(resource=site_resource(hosting_id, site.id), after=site_value(site), data={"site_id": site.id})
@@ -391,7 +391,7 @@ async def _request_certificate(op: OperationContext, params: dict[str, Any]) -> 
     hosting_id = int(params["hosting_id"])
     site_id = params.get("site_id")
     if site_id is None:  # provisioning: the site was created by an earlier step of the same plan
-        site = await _site_by_fqdn(op.api, hosting_id, str(params["fqdn"]))
+        site = await site_by_fqdn(op.api, hosting_id, str(params["fqdn"]))
         if site is None:
             raise ApiError(code="site_not_found", description=f"no site {params['fqdn']} on hosting {hosting_id}")
         site_id = site.id
@@ -495,74 +495,6 @@ async def _read_nodejs(api: InfomaniakApi, hosting_id: str, app_id: str) -> Valu
         return {"status": await ManagerHostingClient(api.manager).node_status(int(hosting_id), int(app_id))}
     except NotFoundError:
         return None
-
-
-# ---- a write whose request got no answer in time (safety.executor reconcilers) -------------------
-LOST_PASSWORD = "its generated password was not received: set a new one (hosting_update_user, rotate_password)"
-
-
-async def _absent(op: OperationContext, step: Step) -> ReconcileResult:
-    """Not applied, unless the hosting is busy: the write may still be running there (unknown)."""
-    hosting = await op.api.hosting.get_hosting(int(step.params["hosting_id"]))
-    return None if hosting.has_operation_in_progress else NOT_APPLIED
-
-
-async def _reconcile_create(op: OperationContext, step: Step) -> ReconcileResult:
-    """The site (same fqdn), database or user exists: applied, with its state as the operation records it."""
-    hosting_id = int(step.params["hosting_id"])
-    if step.operation == "hosting.create_site":
-        site = await _site_by_fqdn(op.api, hosting_id, str(step.params["fqdn"]))
-        if site is not None:
-            after = site_value(site)
-            return StepResult(resource=site_resource(hosting_id, site.id), after=after, data={"site_id": site.id})
-    elif (value := await read_resource(op.api, step.resource)) is not None:
-        data = {"note": LOST_PASSWORD} if step.operation.endswith("_user") else None
-        return StepResult(resource=step.resource, after=value, data=data)
-    return await _absent(op, step)
-
-
-async def _reconcile_delete(op: OperationContext, step: Step) -> ReconcileResult:
-    if await read_resource(op.api, step.resource) is None:
-        return StepResult(resource=step.resource, after=None)
-    return await _absent(op, step)
-
-
-async def _reconcile_certificate(op: OperationContext, step: Step) -> ReconcileResult:
-    """A certificate on the site where there was none, or other than the one it replaces: applied."""
-    hosting_id, site_id = int(step.params["hosting_id"]), step.params.get("site_id")
-    if site_id is None:
-        site = await _site_by_fqdn(op.api, hosting_id, str(step.params["fqdn"]))
-        if site is None:
-            return NOT_APPLIED  # no site, no certificate request
-        site_id = site.id
-    resource = certificate_resource(hosting_id, int(site_id))
-    now, before = await read_resource(op.api, resource), step.before if isinstance(step.before, dict) else None
-    mark = ("type", "fingerprint")
-    if now is not None and (before is None or [now.get(k) for k in mark] != [before.get(k) for k in mark]):
-        return StepResult(resource=resource, after=now)
-    return await _absent(op, step) if now == before else None
-
-
-async def _cannot_tell(op: OperationContext, step: Step) -> ReconcileResult:
-    return None
-
-
-def _check_by_hand(step: Step) -> str:
-    return (
-        f"It may have gone through (or still run upstream): re-read {step.resource} (hosting_get_site, "
-        "hosting_list_databases, hosting_list_ftp_users) before retrying or undoing."
-    )
-
-
-for _operation, _reconciler in (
-    *((f"hosting.create_{what}", _reconcile_create) for what in ("site", "database", "database_user", "ftp_user")),
-    *((f"hosting.delete_{what}", _reconcile_delete) for what in ("site", "database", "database_user", "ftp_user")),
-    ("hosting.delete_certificate", _reconcile_delete),
-    ("hosting.request_certificate", _reconcile_certificate),
-    *((f"hosting.{what}", _cannot_tell) for what in ("add_aliases", "remove_alias", "update_database_user",
-                                                      "update_ftp_user", "nodejs_action")),
-):
-    register_reconciler(_operation, _reconciler, hint=_check_by_hand)
 
 
 # ---- inverses -----------------------------------------------------------------------------------
