@@ -183,6 +183,8 @@ async def test_async_operation_past_the_deadline_is_unknown(tmp_path: Path) -> N
     assert (unknown["index"], unknown["error"]["error"]) == (1, "operation_timeout")
     assert "it may still finish upstream" in unknown["error"]["description"]
     assert "not_attempted" not in report  # nothing after it attempted (it is the last step)
+    assert "was accepted but still running at the deadline" in content["message"]
+    assert "got no answer in time" not in content["message"]
 
 
 @pytest.mark.usefixtures("fakeplan")

@@ -601,10 +601,14 @@ class WriteCall:
         elif report.uncertain:
             unsure = report.uncertain[0]
             error = unsure.error or {}
+            what = (  # accepted upstream but still running at our deadline, or sent with no answer
+                "was accepted but still running at the deadline: it may still finish"
+                if error.get("error") == "operation_timeout"
+                else "got no answer in time: whether it was applied is unknown"
+            )
             message = (
-                f"Step #{unsure.index} ({unsure.step.description}) got no answer in time: whether it was applied "
-                f"is unknown. {len(report.applied)} step(s) applied before it, {len(report.not_attempted)} not "
-                f"attempted. {error.get('next_step', '')}"
+                f"Step #{unsure.index} ({unsure.step.description}) {what}. {len(report.applied)} step(s) applied "
+                f"before it, {len(report.not_attempted)} not attempted. {error.get('next_step', '')}"
             ).rstrip()
             if report.compensation is not None and history_id:
                 message += f" To revert the applied steps, call history_undo with history_id {history_id}."
